@@ -1,0 +1,547 @@
+"""SLA and communication clocks, computed from a case's history (R-TRIG-2).
+
+A clock is derived, never stored as a running counter: its start and stop come from events, its
+pauses from the spans of the status history during which the case sat in a status that the policy
+says pauses that clock. From those and a target we compute the due instant, the warning instants,
+how much time ran and how much was paused. Computing instead of counting means a late event, a
+replay or a policy question ("what if this status paused the clock?") all give the same answer.
+
+Stages: each clock passes its warning fractions, its breach, and each ``breach + N`` escalation
+level. The worker acts on a stage once and records a ``clock_fired`` event; a stage not yet recorded
+is pending, and the earliest pending stage over all clocks is the case's ``next_due_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tierline.domain.calendar import ALWAYS_OPEN, BusinessCalendar, CalendarBook
+from tierline.domain.events import CaseEvent, EventKind, parse_instant
+from tierline.domain.policy import Policy, Target
+from tierline.domain.vocabulary import (
+    PAUSABLE_CLOCKS,
+    CaseStatus,
+    ClockKind,
+    ClockState,
+    EscalationType,
+    MessageDirection,
+    Severity,
+    TimeBasis,
+)
+
+Span = tuple[float, float | None]  # epoch seconds; None = still going
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A moment in a clock's life that someone may have to act on."""
+
+    name: str  # "warning:0.75", "breach", "breach+7200s"
+    at: datetime | None  # None while the clock is paused and the instant is unknown
+    fired: bool
+
+
+@dataclass(frozen=True)
+class Clock:
+    key: str  # unique within the case: "first_response", "acceptance:esc-2", "next_update:3"
+    kind: ClockKind
+    started_at: datetime
+    target: Target
+    calendar: str
+    pausable: bool
+    due_at: datetime | None
+    stopped_at: datetime | None
+    state: ClockState
+    elapsed: timedelta  # running (unpaused) time on the clock's basis, up to stop or now
+    paused: timedelta  # paused time on the clock's basis, up to stop or now
+    stages: tuple[Stage, ...] = ()
+    subject: str | None = None  # the escalation / approval / commitment it belongs to
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None and self.state is not ClockState.CANCELLED
+
+    @property
+    def breached(self) -> bool:
+        return self.state in (ClockState.BREACHED, ClockState.MET_LATE)
+
+    def pending_stages(self) -> list[Stage]:
+        if not self.running:
+            return []
+        return [s for s in self.stages if not s.fired and s.at is not None]
+
+    def to_data(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "kind": self.kind.value,
+            "started_at": self.started_at.isoformat(),
+            "target": self.target.describe(),
+            "target_seconds": self.target.duration.total_seconds(),
+            "basis": self.target.basis.value,
+            "calendar": self.calendar,
+            "pausable": self.pausable,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "stopped_at": self.stopped_at.isoformat() if self.stopped_at else None,
+            "state": self.state.value,
+            "elapsed_seconds": self.elapsed.total_seconds(),
+            "paused_seconds": self.paused.total_seconds(),
+            "stages": [
+                {"name": s.name, "at": s.at.isoformat() if s.at else None, "fired": s.fired}
+                for s in self.stages
+            ],
+            "subject": self.subject,
+        }
+
+
+@dataclass(frozen=True)
+class ClockSet:
+    clocks: tuple[Clock, ...]
+    next_due_at: datetime | None
+    computed_at: datetime
+
+    def by_kind(self, kind: ClockKind) -> list[Clock]:
+        return [c for c in self.clocks if c.kind is kind]
+
+    def get(self, key: str) -> Clock | None:
+        for c in self.clocks:
+            if c.key == key:
+                return c
+        return None
+
+    def due_stages(self, now: datetime) -> list[tuple[Clock, Stage]]:
+        """Stages whose instant has come and that nobody has acted on yet, oldest first."""
+        now_t = now.timestamp()
+        out = [
+            (c, s)
+            for c in self.clocks
+            for s in c.pending_stages()
+            if s.at is not None and s.at.timestamp() <= now_t
+        ]
+        out.sort(key=lambda cs: (cs[1].at or now).timestamp())
+        return out
+
+    def deadlines(self) -> dict[str, datetime | None]:
+        """The due instant of each running clock by key (what the case row stores)."""
+        return {c.key: c.due_at for c in self.clocks if c.running}
+
+
+# --------------------------------------------------------------------------- clock specs
+
+
+@dataclass
+class _Spec:
+    key: str
+    kind: ClockKind
+    start: datetime
+    target: Target
+    calendar: str
+    pausable: bool
+    stop: datetime | None = None
+    cancelled: bool = False
+    subject: str | None = None
+    fixed_due: datetime | None = None  # a promised instant (commitments)
+
+
+@dataclass
+class _Timeline:
+    """What the clock specs need from the history, gathered in one pass."""
+
+    statuses: list[tuple[float, str]] = field(default_factory=list)
+    specs: list[_Spec] = field(default_factory=list)
+    fired: set[tuple[str, str]] = field(default_factory=set)
+    severity: Severity = Severity.S3
+    tier: str | None = None
+    team: str | None = None
+
+
+def compute_clocks(
+    history: Sequence[CaseEvent],
+    policy: Policy,
+    calendars: CalendarBook,
+    now: datetime,
+) -> ClockSet:
+    """Every clock of a case at ``now``.
+
+    ``policy`` is normally the case's frozen plan (see :mod:`tierline.domain.plan`), so a later
+    policy change cannot move a running case's deadlines.
+    """
+    line = _gather(history, policy, now)
+    now_t = now.timestamp()
+    fractions = tuple(sorted(set(policy.warning_fractions)))
+    clocks = []
+    for spec in line.specs:
+        cal = calendars.get(spec.calendar)
+        pauses = _pause_spans(line.statuses, policy, spec.kind) if spec.pausable else []
+        clocks.append(_evaluate(spec, cal, pauses, now_t, fractions, policy, line.fired))
+    pending = [s.at for c in clocks for s in c.pending_stages() if s.at is not None]
+    return ClockSet(tuple(clocks), min(pending, key=datetime.timestamp) if pending else None, now)
+
+
+def _gather(history: Sequence[CaseEvent], policy: Policy, now: datetime) -> _Timeline:
+    """One pass over the history: status spans, clock specs, stages already acted on.
+
+    Each clock lives in a *slot* (``first_response``, ``resolution``, ``next_update``,
+    ``acceptance:<escalation>``…); a slot holds at most one running clock, and a clock's key is
+    unique within the case (``next_update#3``) so a fired stage names exactly one clock.
+    """
+    line = _Timeline()
+    if not history:
+        return line
+    opened = history[0]
+    d = opened.data
+    line.severity = Severity(d.get("severity") or "S3")
+    line.tier, line.team = d.get("tier"), d.get("team")
+    line.statuses.append((opened.at.timestamp(), str(d.get("status") or CaseStatus.NEW.value)))
+    slots: dict[str, _Spec] = {}
+    counters: dict[str, int] = {}
+    first_response_done = False
+    resolved = False
+
+    def team_calendar(team: str | None) -> str:
+        return policy.calendar_for_team(team) or ALWAYS_OPEN.name
+
+    def calendar_of(t: Target, team: str | None) -> str:
+        return (
+            (t.calendar or team_calendar(team))
+            if t.basis is TimeBasis.BUSINESS
+            else ALWAYS_OPEN.name
+        )
+
+    def begin(
+        slot: str,
+        kind: ClockKind,
+        at: datetime,
+        target: Target | None,
+        team: str | None,
+        *,
+        pausable: bool = True,
+        subject: str | None = None,
+        fixed_due: datetime | None = None,
+        repeating: bool = False,
+    ) -> None:
+        if target is None:
+            return
+        old = slots.get(slot)
+        if old is not None and old.stop is None:
+            old.stop, old.cancelled = at, True  # superseded
+        if repeating:
+            counters[slot] = counters.get(slot, 0) + 1
+            key = f"{slot}#{counters[slot]}"
+        else:
+            key = slot
+        spec = _Spec(
+            key,
+            kind,
+            at,
+            target,
+            calendar_of(target, team),
+            pausable and kind in PAUSABLE_CLOCKS,
+            subject=subject,
+            fixed_due=fixed_due,
+        )
+        slots[slot] = spec
+        line.specs.append(spec)
+
+    def end(slot: str, at: datetime, *, cancelled: bool = False) -> None:
+        spec = slots.get(slot)
+        if spec is not None and spec.stop is None:
+            spec.stop, spec.cancelled = at, cancelled
+
+    def retarget(slot: str) -> None:
+        spec = slots.get(slot)
+        if spec is not None and spec.stop is None:
+            t = policy.targets(line.severity, line.tier).for_clock(spec.kind)
+            if t is not None:
+                if (t.basis, t.calendar) != (spec.target.basis, spec.target.calendar):
+                    # A calendar-time target (S1) must not keep counting business hours, and
+                    # vice versa: the calendar follows the new target's basis.
+                    spec.calendar = calendar_of(t, line.team)
+                spec.target = t
+
+    def begin_regulatory(ob_id: str, at: datetime) -> None:
+        ob = policy.regulatory_obligations.get(ob_id)
+        if ob is None or f"regulatory:{ob_id}" in slots:
+            return
+        begin(
+            f"regulatory:{ob_id}",
+            ClockKind.REGULATORY,
+            at,
+            ob.deadline,
+            line.team,
+            pausable=False,
+            subject=ob_id,
+        )
+        begin(
+            f"regulatory_ack:{ob_id}",
+            ClockKind.REGULATORY,
+            at,
+            ob.acknowledge_within,
+            line.team,
+            pausable=False,
+            subject=ob_id,
+        )
+
+    def targets(kind: ClockKind, tier: str | None) -> Target | None:
+        return policy.targets(line.severity, tier).for_clock(kind)
+
+    begin(
+        "first_response",
+        ClockKind.FIRST_RESPONSE,
+        opened.at,
+        targets(ClockKind.FIRST_RESPONSE, line.tier),
+        line.team,
+    )
+    begin(
+        "resolution",
+        ClockKind.RESOLUTION,
+        opened.at,
+        targets(ClockKind.RESOLUTION, line.tier),
+        line.team,
+        repeating=True,
+    )
+    if d.get("regulatory_obligation"):
+        begin_regulatory(str(d["regulatory_obligation"]), opened.at)
+
+    for ev in history[1:]:
+        at, kind, data = ev.at, ev.kind, ev.data
+        if kind is EventKind.MESSAGE:
+            if data.get("direction") == MessageDirection.OUTBOUND and not resolved:
+                if not first_response_done:
+                    first_response_done = True
+                    end("first_response", at)
+                for slot in [s for s in slots if s.startswith(("regulatory_ack:", "commitment"))]:
+                    end(slot, at)
+                begin(
+                    "next_update",
+                    ClockKind.NEXT_UPDATE,
+                    at,
+                    targets(ClockKind.NEXT_UPDATE, line.tier),
+                    line.team,
+                    repeating=True,
+                )
+        elif kind is EventKind.STATUS_CHANGED:
+            line.statuses.append((at.timestamp(), str(data["to"])))
+        elif kind is EventKind.SEVERITY_CHANGED:
+            line.severity = Severity(data["to"])
+            for slot in ("first_response", "resolution", "next_update"):
+                retarget(slot)
+        elif kind is EventKind.ESCALATED:
+            esc_id = str(data.get("escalation_id"))
+            rule = policy.type_rule(EscalationType(data.get("type") or "tier"))
+            to_tier = data.get("to_tier") or policy.tier_of_team(data.get("to_team"))
+            target = rule.acceptance or policy.targets(line.severity, to_tier).acceptance
+            begin(
+                f"acceptance:{esc_id}",
+                ClockKind.ACCEPTANCE,
+                at,
+                target,
+                data.get("to_team") or line.team,
+                subject=esc_id,
+            )
+        elif kind is EventKind.ACCEPTED:
+            end(f"acceptance:{data.get('escalation_id')}", at)
+            line.team = data.get("team") or line.team
+            new_tier = data.get("tier") or line.tier
+            if new_tier != line.tier:
+                line.tier = new_tier
+                retarget("resolution")
+        elif kind is EventKind.TRANSFER_CANCELLED:
+            end(f"acceptance:{data.get('escalation_id')}", at, cancelled=True)
+        elif kind is EventKind.ASSIGNED:
+            line.team = data.get("team") or line.team
+            line.tier = data.get("tier") or line.tier
+        elif kind is EventKind.FLAGGED:
+            if data.get("regulatory_obligation"):
+                begin_regulatory(str(data["regulatory_obligation"]), at)
+        elif kind is EventKind.APPROVAL_REQUESTED:
+            approval = str(data["approval_id"])
+            begin(
+                f"approval:{approval}",
+                ClockKind.APPROVAL,
+                at,
+                policy.approval_target,
+                line.team,
+                pausable=False,
+                subject=approval,
+                fixed_due=parse_instant(data.get("due_at")),
+            )
+        elif kind is EventKind.APPROVAL_DECIDED:
+            end(f"approval:{data['approval_id']}", at)
+        elif kind is EventKind.COMMITMENT_MADE:
+            due = parse_instant(data.get("due_at"))
+            if due is not None:
+                ahead = max(due.timestamp() - at.timestamp(), 0.0)
+                target = Target(timedelta(seconds=ahead), TimeBasis.CALENDAR)
+                begin(
+                    "commitment",
+                    ClockKind.COMMITMENT,
+                    at,
+                    target,
+                    line.team,
+                    pausable=False,
+                    subject=data.get("by"),
+                    fixed_due=due,
+                    repeating=True,
+                )
+        elif kind is EventKind.RESOLVED:
+            resolved = True
+            line.statuses.append((at.timestamp(), CaseStatus.RESOLVED.value))
+            for slot in slots:
+                # The resolution answers the customer: response, resolution and regulatory
+                # clocks are met (or late); transfer, update and approval clocks lapse.
+                end(
+                    slot, at, cancelled=slot.startswith(("acceptance:", "next_update", "approval:"))
+                )
+        elif kind is EventKind.CLOSED:
+            resolved = True
+            line.statuses.append((at.timestamp(), CaseStatus.CLOSED.value))
+            for slot in slots:
+                end(slot, at, cancelled=True)
+        elif kind is EventKind.REOPENED:
+            resolved = False
+            line.statuses.append((at.timestamp(), CaseStatus.OPEN.value))
+            begin(
+                "resolution",
+                ClockKind.RESOLUTION,
+                at,
+                targets(ClockKind.RESOLUTION, line.tier),
+                line.team,
+                repeating=True,
+            )
+            begin(
+                "next_update",
+                ClockKind.NEXT_UPDATE,
+                at,
+                targets(ClockKind.NEXT_UPDATE, line.tier),
+                line.team,
+                repeating=True,
+            )
+        elif kind is EventKind.CLOCK_FIRED:
+            line.fired.add((str(data["clock"]), str(data["stage"])))
+    return line
+
+
+def _pause_spans(statuses: list[tuple[float, str]], policy: Policy, kind: ClockKind) -> list[Span]:
+    pausing = policy.pausing_statuses(kind)
+    if not pausing:
+        return []
+    spans: list[Span] = []
+    begin: float | None = None
+    for t, status in statuses:
+        if status in pausing:
+            if begin is None:
+                begin = t
+        elif begin is not None:
+            spans.append((begin, t))
+            begin = None
+    if begin is not None:
+        spans.append((begin, None))
+    return spans
+
+
+def _reach(
+    cal: BusinessCalendar, start: float, amount: float, pauses: Iterable[Span]
+) -> float | None:
+    """The instant at which ``amount`` seconds of unpaused open time have run since ``start``.
+
+    None when the clock is paused before reaching it (the instant is not known yet).
+    """
+    cursor, remaining = start, amount
+    for ps, pe in pauses:
+        if pe is not None and pe <= cursor:
+            continue
+        ps = max(ps, cursor)
+        available = cal.seconds_between(cursor, ps)
+        if available >= remaining:
+            return cal.add_seconds(cursor, remaining)
+        remaining -= available
+        if pe is None:
+            return None
+        cursor = pe
+    return cal.add_seconds(cursor, remaining)
+
+
+def _paused_between(cal: BusinessCalendar, a: float, b: float, pauses: Iterable[Span]) -> float:
+    total = 0.0
+    for ps, pe in pauses:
+        lo, hi = max(ps, a), min(pe if pe is not None else b, b)
+        if hi > lo:
+            total += cal.seconds_between(lo, hi)
+    return total
+
+
+def _evaluate(
+    spec: _Spec,
+    cal: BusinessCalendar,
+    pauses: list[Span],
+    now_t: float,
+    fractions: tuple[float, ...],
+    policy: Policy,
+    fired: set[tuple[str, str]],
+) -> Clock:
+    tz = cal.tz
+    start_t = spec.start.timestamp()
+    end_t = spec.stop.timestamp() if spec.stop is not None else now_t
+    end_t = max(end_t, start_t)
+    target_s = spec.target.duration.total_seconds()
+
+    def at(t: float | None) -> datetime | None:
+        return None if t is None else datetime.fromtimestamp(t, tz)
+
+    if spec.fixed_due is not None:
+        due_t: float | None = spec.fixed_due.timestamp()
+    else:
+        due_t = _reach(cal, start_t, target_s, pauses)
+    paused_s = _paused_between(cal, start_t, end_t, pauses) if pauses else 0.0
+    elapsed_s = cal.seconds_between(start_t, end_t) - paused_s
+
+    stages: list[Stage] = []
+    for f in fractions:
+        name = f"warning:{f:g}"
+        if spec.fixed_due is not None:
+            w_t: float | None = start_t + (due_t - start_t) * f if due_t is not None else None
+        else:
+            w_t = _reach(cal, start_t, target_s * f, pauses)
+        stages.append(Stage(name, at(w_t), (spec.key, name) in fired))
+    stages.append(Stage("breach", at(due_t), (spec.key, "breach") in fired))
+    for level in policy.escalation_levels:
+        if level.at == "breach" and level.after and level.applies_to(spec.kind):
+            after_t = (
+                cal.add_seconds(due_t, level.after.total_seconds()) if due_t is not None else None
+            )
+            stages.append(Stage(level.stage, at(after_t), (spec.key, level.stage) in fired))
+
+    in_pause = bool(pauses) and pauses[-1][1] is None and pauses[-1][0] <= end_t
+    if spec.cancelled:
+        state = ClockState.CANCELLED
+    elif spec.stop is not None:
+        state = ClockState.MET if due_t is None or end_t <= due_t else ClockState.MET_LATE
+    elif due_t is not None and now_t >= due_t:
+        state = ClockState.BREACHED
+    elif in_pause:
+        state = ClockState.PAUSED
+    elif any(
+        s.at is not None and s.at.timestamp() <= now_t
+        for s in stages
+        if s.name.startswith("warning")
+    ):
+        state = ClockState.WARNING
+    else:
+        state = ClockState.RUNNING
+    return Clock(
+        key=spec.key,
+        kind=spec.kind,
+        started_at=spec.start.astimezone(tz),
+        target=spec.target,
+        calendar=spec.calendar,
+        pausable=spec.pausable,
+        due_at=at(due_t),
+        stopped_at=spec.stop,
+        state=state,
+        elapsed=timedelta(seconds=max(elapsed_s, 0.0)),
+        paused=timedelta(seconds=paused_s),
+        stages=tuple(stages),
+        subject=spec.subject,
+    )

@@ -1,0 +1,92 @@
+"""A first, transparent frustration signal from the customer's words (R-TRIG-1, R-WARN-1).
+
+It looks for threats (cancel, legal action, going public), explicit dissatisfaction and the
+typography of anger (shouting, repeated exclamation marks), plus the policy's own terms. It is a
+rule, not a model: its score is explainable and it errs on the side of flagging for a human.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+THREATS = (
+    "cancel",
+    "cancelling",
+    "canceling",
+    "terminate",
+    "switch provider",
+    "switching to",
+    "lawyer",
+    "legal action",
+    "solicitor",
+    "sue",
+    "ombudsman",
+    "regulator",
+    "complaint",
+    "social media",
+    "twitter",
+    "review",
+    "go public",
+    "press",
+)
+DISSATISFACTION = (
+    "unacceptable",
+    "ridiculous",
+    "disgusting",
+    "furious",
+    "angry",
+    "frustrated",
+    "fed up",
+    "worst",
+    "useless",
+    "incompetent",
+    "again",
+    "still not",
+    "third time",
+    "nobody",
+    "no one",
+    "waste of time",
+    "manager",
+    "supervisor",
+    "escalate",
+)
+_WORD = re.compile(r"[a-z']+")
+
+
+def _count(text: str, phrases: Iterable[str]) -> list[str]:
+    found = []
+    for p in phrases:
+        p = p.lower().strip()
+        if not p:
+            continue
+        if " " in p:
+            if p in text:
+                found.append(p)
+        elif re.search(rf"\b{re.escape(p)}\b", text):
+            found.append(p)
+    return found
+
+
+def frustration_signals(text: str, extra_terms: Iterable[str] = ()) -> dict[str, list[str]]:
+    lower = text.lower()
+    return {
+        "threats": _count(lower, THREATS),
+        "dissatisfaction": _count(lower, DISSATISFACTION),
+        "policy_terms": _count(lower, extra_terms),
+    }
+
+
+def frustration_score(text: str, extra_terms: Iterable[str] = ()) -> float:
+    """0 (calm) … 1 (clearly frustrated or threatening)."""
+    if not text:
+        return 0.0
+    sig = frustration_signals(text, extra_terms)
+    score = 0.35 * len(sig["threats"]) + 0.2 * len(sig["dissatisfaction"])
+    score += 0.3 * len(sig["policy_terms"])
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        score += 0.3  # shouting
+    if "!!" in text:
+        score += 0.15
+    return round(min(score, 1.0), 3)
