@@ -1,0 +1,1 @@
+"""The ``tierline`` command line: thin entry points that parse, call the library and render."""
