@@ -1,0 +1,1 @@
+"""Use cases: each runs in one transaction that writes the case, its events and its outbox."""

@@ -1,0 +1,322 @@
+"""One case inside one transaction: load it, record events, then finish.
+
+``finish`` is where automation happens, identically for every use case and for the worker:
+triggers are evaluated on the new state, clock stages that have come due are acted on (warning,
+breach, breach + N, vacuum, approval overdue), priority is reassessed, deadlines and
+``next_due_at`` are recomputed from the frozen plan, and everything is written: the events
+(hash-chained), the case row (guarded by its version) and the outbox messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from tierline.domain.case import Account, CaseState, apply, fold
+from tierline.domain.clocks import ClockSet, compute_clocks
+from tierline.domain.decisions import Decision, DecisionKind
+from tierline.domain.events import CaseEvent, EventKind
+from tierline.domain.levels import stage_decisions
+from tierline.domain.ownership import ownership
+from tierline.domain.priority import assess_priority
+from tierline.domain.vocabulary import AccountValue, ClockKind
+from tierline.service.actors import SYSTEM, Actor
+from tierline.service.errors import Conflict, NotFound
+from tierline.service.messages import Messenger
+from tierline.service.runtime import ActivePolicy, Tierline
+from tierline.store.eventlog import PendingEvent
+from tierline.store.uow import UnitOfWork
+
+_SNAPSHOT_FIELDS = (
+    "status",
+    "severity",
+    "tier",
+    "team",
+    "owner",
+    "coordinator",
+    "repeat_contacts",
+    "reopen_count",
+    "closure",
+    "root_cause",
+    "collaborators",
+    "priority_raise",
+)
+_MAX_AUTOMATION_ROUNDS = 6
+
+
+def _snapshot(state: CaseState) -> dict[str, Any]:
+    snap = {f: getattr(state, f) for f in _SNAPSHOT_FIELDS}
+    snap["severity"] = state.severity.value
+    snap["collaborators"] = list(state.collaborators)
+    snap["pending_transfer"] = (
+        state.pending_transfer.escalation_id if state.pending_transfer else None
+    )
+    return snap
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+class CaseSession:
+    def __init__(
+        self,
+        rt: Tierline,
+        uow: UnitOfWork,
+        row: dict[str, Any],
+        now: datetime,
+        actor: Actor,
+        history: list[CaseEvent] | None = None,
+    ) -> None:
+        self.rt, self.uow, self.row, self.now, self.actor = rt, uow, row, now, actor
+        self.case_id: int = int(row["id"])
+        self.history = history if history is not None else uow.events.history(self.case_id)
+        self.state = fold(str(self.case_id), self.history) if self.history else None
+        self.plan, self.calendars = rt.plan(uow, row["plan_digest"])
+        self.account: Account | None = (
+            uow.accounts.get(row["account_id"]) if row.get("account_id") else None
+        )
+        self.pending: list[PendingEvent] = []
+        self.messages = Messenger(rt, uow, self)
+        self.clocks: ClockSet | None = None
+
+    # ----------------------------------------------------------------- loading
+
+    @classmethod
+    def load(
+        cls, rt: Tierline, uow: UnitOfWork, case_id: int, now: datetime, actor: Actor
+    ) -> CaseSession:
+        row = uow.cases.get(case_id, for_update=True)
+        if row is None:
+            raise NotFound(f"case {case_id} does not exist")
+        return cls(rt, uow, row, now, actor)
+
+    @property
+    def policy(self) -> ActivePolicy:
+        return self.rt.active()
+
+    def require_state(self) -> CaseState:
+        if self.state is None:
+            raise Conflict(f"case {self.case_id} has no history")
+        return self.state
+
+    # ----------------------------------------------------------------- recording
+
+    def record(
+        self,
+        kind: EventKind,
+        data: Mapping[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+        at: datetime | None = None,
+    ) -> CaseEvent:
+        ev = CaseEvent(at or self.now, kind, dict(data or {}), actor or self.actor.handle)
+        if self.state is None:
+            if kind is not EventKind.OPENED:
+                raise Conflict("a case's first event must be 'opened'")
+            self.state = fold(str(self.case_id), [ev])
+            before, after = None, _snapshot(self.state)
+        else:
+            snap = _snapshot(self.state)
+            apply(self.state, ev)
+            before, after = _diff(snap, _snapshot(self.state))
+            if not after:
+                before = after = None
+        self.history.append(ev)
+        self.pending.append(PendingEvent(ev, before, after))
+        return ev
+
+    # ----------------------------------------------------------------- automation
+
+    def finish(self, *, run_triggers: bool = True) -> dict[str, Any]:
+        state = self.require_state()
+        active = self.policy
+        for _ in range(_MAX_AUTOMATION_ROUNDS):
+            acted = False
+            if run_triggers and state.is_open:
+                decisions = active.triggers.evaluate(
+                    state, self.now, self.account, self._priority()
+                )
+                if decisions:
+                    self._apply_trigger_decisions(decisions)
+                    acted = True
+            self.clocks = compute_clocks(
+                self.history, self.plan.governing, self.calendars, self.now
+            )
+            due = self.clocks.due_stages(self.now)
+            for clock, stage in due:
+                decisions = stage_decisions(self.plan.governing, clock, stage, state)
+                self.record(
+                    EventKind.CLOCK_FIRED,
+                    {
+                        "clock": clock.key,
+                        "kind": clock.kind.value,
+                        "stage": stage.name,
+                        "stage_at": stage.at.isoformat() if stage.at else None,
+                        "decisions": [d.to_data() for d in decisions],
+                    },
+                    actor=SYSTEM.handle,
+                )
+                self._apply(decisions, automatic=True)
+                acted = True
+            if not acted:
+                break
+        assert self.clocks is not None
+        return self._write(active)
+
+    def _priority(self) -> int:
+        state = self.require_state()
+        ctype = self.policy.policy.contact_types.get(state.contact_type)
+        return assess_priority(
+            self.policy.policy,
+            state.severity,
+            self.account.value if self.account else AccountValue.STANDARD,
+            state.affected_customers,
+            regulatory=bool(state.regulatory_obligations),
+            time_sensitive=bool(ctype and ctype.time_sensitive),
+            extra_raise=state.priority_raise,
+        ).priority
+
+    def _apply_trigger_decisions(self, decisions: list[Decision]) -> None:
+        state = self.require_state()
+        escalations = [d for d in decisions if d.kind is DecisionKind.ESCALATE]
+        chosen = None
+        if escalations:
+            levels = self.policy.policy.tier_level
+            chosen = max(escalations, key=lambda d: levels(d.target_tier))  # first of the highest
+        for d in decisions:
+            merged = d.kind is DecisionKind.ESCALATE and d is not chosen
+            self.record(
+                EventKind.TRIGGER_FIRED,
+                {
+                    "rule_id": d.rule,
+                    "tier": state.tier or "",
+                    "decision": d.to_data(),
+                    "merged_into": chosen.rule if merged and chosen else None,
+                },
+                actor=SYSTEM.handle,
+            )
+        self._apply(decisions, automatic=True, only=chosen)
+
+    def _apply(
+        self, decisions: list[Decision], *, automatic: bool, only: Decision | None = None
+    ) -> None:
+        from tierline.service.escalations import open_escalation
+
+        state = self.require_state()
+        for d in decisions:
+            chosen = d.kind is DecisionKind.ESCALATE and (only is None or d is only)
+            if chosen and state.pending_transfer is None and state.is_open:
+                open_escalation(
+                    self,
+                    escalation_type=d.escalation_type,
+                    to_tier=d.target_tier,
+                    to_team=d.target_team,
+                    to_person=None,
+                    reason=d.explanation.summary,
+                    automatic=automatic,
+                    rule_id=d.rule,
+                    explanation=d.explanation.to_data(),
+                )
+            if d.priority_raise:
+                self.record(
+                    EventKind.PRIORITY_CHANGED,
+                    {"raise": state.priority_raise + d.priority_raise, "rule_id": d.rule},
+                    actor=SYSTEM.handle,
+                )
+            if d.notify:
+                self.messages.notify(d.notify, d.explanation.summary, d.to_data())
+
+    # ----------------------------------------------------------------- writing
+
+    def projection(self, active: ActivePolicy) -> dict[str, Any]:
+        state = self.require_state()
+        clocks = self.clocks
+        assert clocks is not None
+        rules = self.plan.governing.ownership
+
+        def due(kind: ClockKind) -> datetime | None:
+            dues = [c.due_at for c in clocks.clocks if c.kind is kind and c.running and c.due_at]
+            return min(dues) if dues else None
+
+        acceptance_due = due(ClockKind.ACCEPTANCE)
+        own = ownership(state, rules, self.now, acceptance_due)
+        trigger_check = active.triggers.next_check_at(state)
+        candidates = [t for t in (clocks.next_due_at,) if t is not None]
+        if trigger_check is not None and trigger_check > self.now:
+            candidates.append(trigger_check)
+        candidates.extend(self.messages.extra_deadlines())
+        next_due = min(candidates) if candidates else None
+        comm_due = min(
+            [d for d in (due(ClockKind.COMMITMENT), due(ClockKind.NEXT_UPDATE)) if d], default=None
+        )
+        return {
+            "severity": state.severity.value,
+            "priority": self._priority(),
+            "status": state.status,
+            "tier": state.tier,
+            "team": state.team,
+            "owner": state.owner,
+            "coordinator": state.coordinator,
+            "next_comm_owner": own.next_comm_owner,
+            "ownership_state": own.state.value,
+            "updated_at": self.now,
+            "resolved_at": state.resolved_at,
+            "closed_at": state.closed_at,
+            "closure": state.closure,
+            "first_response_due": due(ClockKind.FIRST_RESPONSE),
+            "next_update_due": due(ClockKind.NEXT_UPDATE),
+            "resolution_due": due(ClockKind.RESOLUTION),
+            "acceptance_due": acceptance_due,
+            "regulatory_due": due(ClockKind.REGULATORY),
+            "communication_due": comm_due,
+            "next_due_at": next_due,
+            "breached": any(c.breached for c in clocks.clocks),
+            "repeat_contacts": state.repeat_contacts,
+            "reopen_count": state.reopen_count,
+            "transfers": len(state.transfers),
+            "ping_pong": state.ping_pong,
+            "escalation_count": len(state.escalation_types),
+            "incident_id": state.incident_id,
+            "root_cause": state.root_cause,
+            "clocks": [c.to_data() for c in clocks.clocks],
+            "state": {
+                "situations": sorted(state.situations),
+                "regulatory_obligations": list(state.regulatory_obligations),
+                "frustration_score": state.frustration_score,
+                "affected_customers": state.affected_customers,
+                "collaborators": list(state.collaborators),
+                "front_line_owner": state.front_line_owner,
+                "pending_transfer": state.pending_transfer.escalation_id
+                if state.pending_transfer
+                else None,
+                "pending_transfer_team": state.pending_transfer.to_team
+                if state.pending_transfer
+                else None,
+                "pending_approvals": list(state.pending_approvals),
+                "escalation_types": [t.value for t in state.escalation_types],
+                "ownership": own.reason,
+                "tier_entered_at": state.tier_entered_at.isoformat()
+                if state.tier_entered_at
+                else None,
+            },
+        }
+
+    def _write(self, active: ActivePolicy) -> dict[str, Any]:
+        values = self.projection(active)
+        seq, head, seqs = self.uow.events.append(
+            self.case_id, self.pending, int(self.row["audit_seq"]), self.row["audit_head"], self.now
+        )
+        values["audit_seq"], values["audit_head"] = seq, head
+        if not self.uow.cases.update(self.case_id, values, int(self.row["version"])):
+            raise Conflict(
+                f"case {self.case_id} was changed by someone else at the same time; "
+                "retry the request"
+            )
+        self.messages.flush([(p.event, s) for p, s in zip(self.pending, seqs, strict=True)])
+        self.row.update(values)
+        self.row["version"] = int(self.row["version"]) + 1
+        self.pending = []
+        return self.row

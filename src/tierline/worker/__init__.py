@@ -1,0 +1,1 @@
+"""The worker: fires due clocks and delivers the outbox."""
