@@ -1,0 +1,151 @@
+"""Request bodies. Unknown fields are refused: a typo is an error, not silently ignored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tierline.domain.vocabulary import (
+    AccountValue,
+    ActionKind,
+    Channel,
+    ClosureKind,
+    EmotionalState,
+    EscalationType,
+    MessageDirection,
+    Segment,
+    Severity,
+)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AccountIn(Body):
+    id: str = Field(min_length=1, max_length=100)
+    name: str = Field(default="", max_length=300)
+    segment: Segment = Segment.SMB
+    value: AccountValue = AccountValue.STANDARD
+    industry: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100)
+    customer_since: date | None = None
+    renewal_date: date | None = None
+    account_manager: str | None = Field(default=None, max_length=100)
+
+
+class ContactIn(Body):
+    name: str = Field(default="", max_length=300)
+    email: str | None = Field(default=None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class CaseIn(Body):
+    contact_type: str = Field(min_length=1, max_length=100)
+    subject: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=100_000)
+    channel: Channel | None = None
+    severity: Severity | None = None
+    situation: str | None = Field(default=None, max_length=100)
+    account: AccountIn | None = None
+    account_id: str | None = Field(default=None, max_length=100)
+    contact: ContactIn | None = None
+    product_area: str = Field(default="", max_length=200)
+    language: str = Field(default="en", max_length=10)
+    affected_customers: int = Field(default=1, ge=1, le=10_000_000)
+    incident_id: str | None = Field(default=None, max_length=100)
+    external_ref: str | None = Field(default=None, max_length=200)
+    new_case: bool = False
+
+
+class MessageIn(Body):
+    direction: MessageDirection
+    body: str = Field(min_length=1, max_length=100_000)
+    channel: Channel | None = None
+    repeat_contact: bool = False
+
+
+class HandoffIn(Body):
+    issue_summary: str = Field(default="", max_length=20_000)
+    steps_taken: str = Field(default="", max_length=20_000)
+    reason: str = Field(default="", max_length=20_000)
+    customer_told: str = Field(default="", max_length=20_000)
+    promised_time: datetime | None = None
+    emotional_state: EmotionalState | None = None
+    stated_urgency: str = Field(default="", max_length=2_000)
+    warm: bool = False
+    escalation_id: str | None = None
+
+
+class EscalationIn(Body):
+    type: EscalationType
+    reason: str = Field(min_length=1, max_length=5_000)
+    to_tier: str | None = None
+    to_team: str | None = None
+    to_person: str | None = None
+    handoff: HandoffIn | None = None
+
+
+class AcceptIn(Body):
+    escalation_id: str | None = None
+    warm: bool = False
+
+
+class ConsultIn(Body):
+    expert: str = Field(min_length=1, max_length=100)
+    question: str = Field(min_length=1, max_length=10_000)
+
+
+class ActionIn(Body):
+    action: ActionKind
+    amount: str | float | int | None = None
+    reason: str = Field(min_length=1, max_length=5_000)
+
+
+class DecisionIn(Body):
+    decision: Literal["approve", "deny"]
+    note: str = Field(default="", max_length=5_000)
+
+
+class StatusIn(Body):
+    status: str = Field(min_length=1, max_length=60)
+    reason: str = Field(default="", max_length=5_000)
+
+
+class ResolveIn(Body):
+    summary: str = Field(min_length=1, max_length=20_000)
+    root_cause: str | None = None
+    preventable: bool | None = None
+    five_whys: list[str] = Field(default_factory=list, max_length=10)
+
+
+class CloseIn(Body):
+    closure: ClosureKind
+    reason: str = Field(default="", max_length=5_000)
+
+
+class ReopenIn(Body):
+    reason: str = Field(default="", max_length=5_000)
+
+
+class FlagIn(Body):
+    situation: str | None = None
+    flag: str | None = None
+    regulatory_obligation: str | None = None
+    count: int | None = Field(default=None, ge=1, le=10_000_000)
+    note: str = Field(default="", max_length=5_000)
+
+
+class AssignIn(Body):
+    owner: str = Field(min_length=1, max_length=100)
+
+
+class PolicyJson(Body):
+    yaml: str = Field(min_length=1, max_length=2_000_000)
+    filename: str = "policy.yaml"
+    activate: bool = True
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(exclude_none=False)

@@ -1,0 +1,1 @@
+"""The demo: a realistic organisation and weeks of history, made by the real use cases."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages (no CDN, no JavaScript framework)."""
