@@ -1,0 +1,255 @@
+"""Each use case through the API on both backends: what it writes, and what it refuses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tierline.store.tables import cases, events, outbox
+
+from .conftest import Env
+
+
+def open_case(env: Env, who: str = "ana", **over: object) -> dict:
+    body = {
+        "contact_type": "bug_report",
+        "subject": "Reports are empty",
+        "description": "The weekly report has been empty since the update.",
+        "channel": "email",
+        "account": {"id": "initech", "name": "Initech"},
+        "contact": {"name": "Peter", "email": "peter@initech.test"},
+        **over,
+    }
+    r = env.post(who, "/api/cases", body)
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def counts(env: Env) -> tuple[int, int, int]:
+    with env.rt.uow(readonly=True) as uow:
+        c = uow.conn
+        return tuple(
+            c.execute(select(func.count()).select_from(t)).scalar_one()  # type: ignore[return-value]
+            for t in (cases, events, outbox)
+        )
+
+
+def test_open_routes_by_matrix_and_assigns_least_loaded_member(env: Env) -> None:
+    first = open_case(env, "sue")  # a supervisor opening for the team assigns an agent
+    assert first["team"] == "frontline" and first["owner"] in ("ana", "tom")
+    second = open_case(env, "sue", contact={"email": "other@initech.test"}, new_case=True)
+    assert {first["owner"], second["owner"]} == {"ana", "tom"}  # load is spread
+    outage = open_case(env, contact_type="outage", severity="S1", new_case=True)
+    assert outage["team"] == "on_call_engineering" and outage["priority"] == 1
+
+
+def test_repeat_contact_links_to_the_open_case_and_counts(env: Env) -> None:
+    first = open_case(env)
+    before = counts(env)
+    r = env.post(
+        "ana",
+        "/api/cases",
+        {
+            "contact_type": "bug_report",
+            "account_id": "initech",
+            "contact": {"email": "peter@initech.test"},
+            "description": "Still empty, third week running!",
+        },
+    )
+    assert r.status_code == 200 and r.json()["linked_to_existing"] is True
+    assert r.json()["id"] == first["id"] and r.json()["repeat_contacts"] == 1
+    assert counts(env)[0] == before[0]  # no new case
+
+
+def test_bad_input_is_a_clear_4xx_and_writes_nothing(env: Env) -> None:
+    open_case(env)
+    before = counts(env)
+    r = env.post("ana", "/api/cases", {"contact_type": "nonsense"})
+    assert r.status_code == 422 and "unknown contact type 'nonsense'" in r.json()["message"]
+    r = env.post("ana", "/api/cases", {"contact_type": "bug_report", "severity": "S9"})
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "severity"
+    r = env.post("ana", "/api/cases", {"contact_type": "bug_report", "colour": "red"})
+    assert r.status_code == 422 and "unknown field" in r.json()["details"][0]["problem"]
+    r = env.client.post(
+        "/api/cases",
+        content=b"{not json",
+        headers={**env.auth("ana"), "content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert env.client.post("/api/cases", json={"contact_type": "how_to"}).status_code == 401
+    assert (
+        env.client.post(
+            "/api/cases", json={"contact_type": "how_to"}, headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
+    assert env.get("ana", "/api/cases/99999").status_code == 404
+    assert counts(env) == before
+
+
+def test_roles_are_enforced(env: Env) -> None:
+    case = open_case(env)
+    # A QA reviewer may read but not write; an agent may not decide approvals or change policy.
+    assert env.get("quinn", f"/api/cases/{case['id']}").status_code == 200
+    r = env.post(
+        "quinn", f"/api/cases/{case['id']}/messages", {"direction": "outbound", "body": "hello"}
+    )
+    assert r.status_code == 403 and "case.write" in r.json()["message"]
+    assert (
+        env.post(
+            "ana", "/api/policy", content=b"name: x", headers={"content-type": "application/yaml"}
+        ).status_code
+        == 403
+    )
+    # An agent of another team does not see the case at all.
+    assert env.get("ben", f"/api/cases/{case['id']}").status_code == 404
+
+
+def test_authority_limits_hold_whatever_the_client_sends(env: Env) -> None:
+    case = open_case(env)
+    r = env.post(
+        "ana",
+        f"/api/cases/{case['id']}/actions",
+        {"action": "credit", "amount": 40, "reason": "goodwill"},
+    )
+    assert r.status_code == 201 and r.json()["outcome"] == "applied"
+    r = env.post(
+        "ana",
+        f"/api/cases/{case['id']}/actions",
+        {"action": "credit", "amount": 60, "reason": "goodwill"},
+    )
+    assert r.status_code == 202 and r.json()["approver_role"] == "senior_agent"
+    # Claiming a role in the body is refused, not believed.
+    r = env.post(
+        "ana",
+        f"/api/cases/{case['id']}/actions",
+        {"action": "credit", "amount": 60, "reason": "x", "role": "director"},
+    )
+    assert r.status_code == 422
+    r = env.post(
+        "ana",
+        f"/api/cases/{case['id']}/actions",
+        {"action": "refund", "amount": "-5", "reason": "x"},
+    )
+    assert r.status_code == 422 and "positive" in r.json()["message"]
+    # Nobody approves their own request.
+    approval = r = env.get("max", "/api/approvals").json()["approvals"][0]
+    assert (
+        env.post(
+            "ana", f"/api/approvals/{approval['id']}/decision", {"decision": "approve"}
+        ).status_code
+        == 403
+    )
+
+
+def test_pause_status_pauses_the_resolution_clock(env: Env) -> None:
+    case = open_case(env)
+    cid = case["id"]
+    due_before = case["resolution_due"]
+    r = env.post("ana", f"/api/cases/{cid}/status", {"status": "waiting_on_customer"})
+    assert r.status_code == 200 and r.json()["status"] == "waiting_on_customer"
+    assert r.json()["resolution_due"] is None  # paused: no known due instant
+    env.clock.advance(timedelta(hours=3))
+    r = env.post("ana", f"/api/cases/{cid}/status", {"status": "open"})
+    assert r.json()["resolution_due"] > due_before  # moved by the paused business time
+    r = env.post("ana", f"/api/cases/{cid}/status", {"status": "resolved"})
+    assert r.status_code == 422 and "expected one of" in r.json()["message"]
+
+
+def test_consult_keeps_the_owner(env: Env) -> None:
+    case = open_case(env)
+    r = env.post(
+        "ana",
+        f"/api/cases/{case['id']}/consults",
+        {"expert": "eli", "question": "Is the report job failing in the backend?"},
+    )
+    assert r.status_code == 201
+    assert r.json()["owner"] == "ana" and "eli" in r.json()["state"]["collaborators"]
+    assert env.get("eli", f"/api/cases/{case['id']}").status_code == 200  # collaborators see it
+
+
+def test_resolve_close_reopen(env: Env) -> None:
+    case = open_case(env)
+    cid = case["id"]
+    r = env.post("ana", f"/api/cases/{cid}/close", {"closure": "customer_accepted"})
+    assert r.status_code == 409  # only resolved cases can be customer-accepted
+    r = env.post(
+        "ana",
+        f"/api/cases/{cid}/resolve",
+        {"summary": "Re-ran the report job", "root_cause": "nope"},
+    )
+    assert r.status_code == 422 and "unknown root cause" in r.json()["message"]
+    r = env.post(
+        "ana",
+        f"/api/cases/{cid}/resolve",
+        {"summary": "Re-ran the report job", "root_cause": "product_defect"},
+    )
+    assert r.status_code == 200 and r.json()["status"] == "resolved"
+    assert r.json()["next_due_at"] is None or r.json()["resolution_due"] is None
+    env.clock.advance(timedelta(days=2))
+    r = env.post("ana", f"/api/cases/{cid}/reopen", {"reason": "Empty again"})
+    assert r.status_code == 200 and r.json()["reopen_count"] == 1
+    events_ = env.get("ana", f"/api/cases/{cid}/timeline").json()["events"]
+    reopened = [e for e in events_ if e["kind"] == "reopened"]
+    assert len(reopened) == 1 and reopened[0]["data"]["repeat_escalation"] is True
+    env.post("ana", f"/api/cases/{cid}/resolve", {"summary": "Fixed the job schedule"})
+    r = env.post(
+        "ana", f"/api/cases/{cid}/close", {"closure": "process_closed", "reason": "no reply"}
+    )
+    assert r.status_code == 200 and r.json()["closure"] == "process_closed"
+    assert (
+        env.post("ana", f"/api/cases/{cid}/close", {"closure": "process_closed"}).status_code == 409
+    )
+
+
+def test_customer_asking_for_a_manager_escalates_automatically(env: Env) -> None:
+    case = open_case(env)
+    r = env.post("ana", f"/api/cases/{case['id']}/flags", {"situation": "asks_for_manager"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["state"]["pending_transfer"] and body["ownership_state"] == "transfer_requested"
+    esc = env.get("ana", f"/api/cases/{case['id']}").json()["escalations"][0]
+    assert esc["type"] == "customer_initiated" and esc["automatic"] is True
+    assert esc["rule_id"] == "customer_asks_for_manager"
+    assert esc["explanation"]["policy_version"] == env.rt.active().version
+
+
+def test_policy_endpoints(env: Env) -> None:
+    r = env.get(
+        "ana",
+        "/api/policy/explain",
+        params={"contact_type": "billing_dispute", "severity": "S2", "account_value": "vip"},
+    )
+    assert r.status_code == 200 and r.json()["clocks"] and r.json()["why"]
+    assert env.get("ana", "/api/policy/explain", params={"contact_type": "x"}).status_code == 422
+    text = env.rt.active().source_text
+    bad = text.replace("warning_fractions: [0.5, 0.75, 0.9]", "warning_fractions: [0.5, 1.5]")
+    r = env.client.post(
+        "/api/policy",
+        content=bad.encode(),
+        headers={**env.auth("root"), "content-type": "application/yaml"},
+    )
+    assert r.status_code == 422 and r.json()["details"]
+    assert "warning_fractions" in str(r.json()["details"])
+    version = env.rt.active().version
+    changed = text.replace("max_time_in_tier: 6h", "max_time_in_tier: 5h")
+    r = env.client.post(
+        "/api/policy",
+        content=changed.encode(),
+        headers={**env.auth("root"), "content-type": "application/yaml"},
+    )
+    assert r.status_code == 201 and r.json()["version"] != version
+    assert env.get("root", "/api/policy").json()["version"] == r.json()["version"]
+
+
+def test_ops_endpoints(env: Env) -> None:
+    open_case(env)
+    assert env.client.get("/healthz").json()["status"] == "ok"
+    metrics = env.client.get("/metrics").text
+    assert 'tierline_cases{status="open"} 1.0' in metrics
+    spec = env.client.get("/openapi.json").json()
+    assert "/api/cases/{case_id}/escalations" in spec["paths"]
+    assert env.client.get("/docs").status_code == 200
+    page = env.client.get("/", cookies={"tierline_token": env.tokens["sue"]})
+    assert page.status_code == 200 and "Open escalations" in page.text
