@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from tierline.clock import FakeClock, SystemClock
 from tierline.config import Settings
@@ -73,12 +72,12 @@ def demo(
     console = Console()
     tokens = build_demo(database.resolve(), cases, days, console)
     url = f"http://{host}:{port}"
-    table = Table(title="Demo users (paste a token at the web page, or use it with curl)")
-    for col in ("handle", "name", "role · team", "token"):
-        table.add_column(col)
+    # Plain lines, never a table: a token cut to the terminal's width is useless.
+    console.print("Demo users (paste a token at the web page, or use it with curl):")
     for handle, name, role, team, _ in PEOPLE[:6]:
-        table.add_row(handle, name, f"{role}{' · ' + team if team else ''}", tokens[handle])
-    console.print(table)
+        where = f"{role}{' / ' + team if team else ''}"
+        console.print(f"  {handle:<5} {name:<15} {where:<38} {tokens[handle]}", soft_wrap=True,
+                      highlight=False)
     console.print(f"database: {database.resolve()}")
     console.print(f"open [bold]{url}/[/] (web page), {url}/docs (API), {url}/metrics")
     console.print(
