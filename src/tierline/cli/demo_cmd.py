@@ -44,7 +44,7 @@ def build_demo(database: Path, n_cases: int, days: int, console: Console) -> dic
         )
     console.print(
         f"[green]{stats['cases']} cases[/] over {days} days "
-        f"({stats['clock_rounds']} clock rounds fired by the worker)"
+        f"({stats['clock_rounds']} case updates by the worker on the simulated clock)"
     )
     rt.engine.dispose()
     return builder.tokens
@@ -76,12 +76,17 @@ def demo(
     console.print("Demo users (paste a token at the web page, or use it with curl):")
     for handle, name, role, team, _ in PEOPLE[:6]:
         where = f"{role}{' / ' + team if team else ''}"
-        console.print(f"  {handle:<5} {name:<15} {where:<38} {tokens[handle]}", soft_wrap=True,
-                      highlight=False)
+        console.print(
+            f"  {handle:<5} {name:<15} {where:<38} {tokens[handle]}",
+            soft_wrap=True,
+            highlight=False,
+        )
     console.print(f"database: {database.resolve()}")
     console.print(f"open [bold]{url}/[/] (web page), {url}/docs (API), {url}/metrics")
     console.print(
-        f"e.g.  curl -H 'Authorization: Bearer {tokens['sue']}' {url}/api/cases?open=true"
+        f"e.g.  curl -H 'Authorization: Bearer {tokens['sue']}' '{url}/api/cases?open=true'",
+        soft_wrap=True,
+        highlight=False,
     )
     if no_serve:
         return
