@@ -1,4 +1,4 @@
-"""A real HTTP receiver on loopback for webhook tests: records every request, can be told to fail."""
+"""A real HTTP receiver on loopback for webhook tests: records each request, can be told to fail."""
 
 from __future__ import annotations
 

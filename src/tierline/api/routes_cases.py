@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from tierline.api.auth import current_actor
+from tierline.api.render import JSON
 from tierline.api.schemas import (
     AcceptIn,
     ActionIn,
@@ -36,10 +37,8 @@ def rt_of(request: Request) -> Tierline:
     return rt
 
 
-@router.post("/cases", status_code=201)
-def open_case(
-    body: CaseIn, request: Request, response: Response, actor: Actor = Depends(current_actor)
-) -> dict[str, Any]:
+@router.post("/cases", status_code=201, response_class=JSON)
+def open_case(body: CaseIn, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     """Open a case; a repeat contact about the same open issue is linked and counted instead."""
     account = Account(**body.account.model_dump()) if body.account else None
     cmd = cases.OpenCase(
@@ -61,14 +60,12 @@ def open_case(
         new_case=body.new_case,
     )
     opened = cases.open_case(rt_of(request), cmd, actor)
-    if opened.linked:
-        response.status_code = 200
     out = views.case_detail(opened.row)
     out["linked_to_existing"] = opened.linked
-    return out
+    return JSON(out, status_code=200 if opened.linked else 201)
 
 
-@router.get("/cases")
+@router.get("/cases", response_class=JSON)
 def list_cases(
     request: Request,
     actor: Actor = Depends(current_actor),
@@ -83,7 +80,7 @@ def list_cases(
     order: str = Query("queue", pattern="^(queue|recent)$"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-) -> dict[str, Any]:
+) -> Response:
     rows = views.list_cases(
         rt_of(request),
         actor,
@@ -99,14 +96,12 @@ def list_cases(
         limit=limit,
         offset=offset,
     )
-    return {"cases": rows, "count": len(rows), "limit": limit, "offset": offset}
+    return JSON({"cases": rows, "count": len(rows), "limit": limit, "offset": offset})
 
 
-@router.get("/cases/{case_id}")
-def get_case(
-    case_id: int, request: Request, actor: Actor = Depends(current_actor)
-) -> dict[str, Any]:
-    return views.get_case(rt_of(request), case_id, actor)
+@router.get("/cases/{case_id}", response_class=JSON)
+def get_case(case_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    return JSON(views.get_case(rt_of(request), case_id, actor))
 
 
 @router.get("/cases/{case_id}/timeline")

@@ -98,20 +98,12 @@ def serve(
     database_url: Annotated[str | None, typer.Option(envvar="TIERLINE_DATABASE_URL")] = None,
 ) -> None:
     """Run the REST API and the web page."""
-    import uvicorn
+    from tierline.api.server import run
 
     settings = _settings(database_url)
     os.environ["TIERLINE_DATABASE_URL"] = settings.database_url
     _require_initialised(settings)
-    uvicorn.run(
-        "tierline.api.asgi:create",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    run("tierline.api.asgi:create", host, port, workers)
 
 
 def _require_initialised(settings: Settings) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 THREATS = (
     "cancel",
@@ -51,21 +52,24 @@ DISSATISFACTION = (
     "supervisor",
     "escalate",
 )
-_WORD = re.compile(r"[a-z']+")
+
+
+@lru_cache(maxsize=64)
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled alternation per phrase list: whole words, or exact multi-word phrases."""
+    parts = []
+    for p in phrases:
+        p = p.lower().strip()
+        if p:
+            parts.append(re.escape(p) if " " in p else rf"\b{re.escape(p)}\b")
+    return re.compile("|".join(parts)) if parts else None
 
 
 def _count(text: str, phrases: Iterable[str]) -> list[str]:
-    found = []
-    for p in phrases:
-        p = p.lower().strip()
-        if not p:
-            continue
-        if " " in p:
-            if p in text:
-                found.append(p)
-        elif re.search(rf"\b{re.escape(p)}\b", text):
-            found.append(p)
-    return found
+    pattern = _pattern(tuple(phrases))
+    if pattern is None:
+        return []
+    return sorted({m.group(0) for m in pattern.finditer(text)})
 
 
 def frustration_signals(text: str, extra_terms: Iterable[str] = ()) -> dict[str, list[str]]:

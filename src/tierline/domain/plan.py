@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from tierline.domain.codec import from_data, to_data
@@ -30,9 +31,10 @@ class EscalationPlan:
     frozen_at: datetime
     governing: Policy  # the policy with routing, triggers and roles removed
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """A hash of the plan's content, to show two cases run on identical plans."""
+        """A hash of the plan's content, to show two cases run on identical plans (computed
+        once: a plan never changes)."""
         blob = json.dumps(to_data(self.governing), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -16,6 +16,7 @@ from tierline.domain.events import EventKind
 from tierline.domain.frustration import frustration_score
 from tierline.domain.routing import RoutingError, route
 from tierline.domain.vocabulary import (
+    AccountValue,
     CaseStatus,
     Channel,
     ClosureKind,
@@ -122,26 +123,22 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
     active = rt.active()
     policy = active.policy
     account_id = cmd.account.id if cmd.account else cmd.account_id
-    try:
-        value = cmd.account.value if cmd.account else None
-        decision = route(
-            policy,
-            cmd.contact_type,
-            cmd.severity,
-            cmd.channel,
-            value or _account_value(rt, account_id),
-            cmd.situation,
-        )
-    except RoutingError as exc:
-        raise Invalid(str(exc)) from None
     if cmd.affected_customers < 1 or cmd.affected_customers > 10_000_000:
         raise Invalid("affected_customers must be between 1 and 10,000,000")
     digest = rt.ensure_plan(active)
     with rt.uow() as uow:
-        if cmd.account is not None:
+        account = uow.accounts.get(account_id) if account_id else None
+        if cmd.account is not None and cmd.account != account:
             uow.accounts.upsert(cmd.account, when)
-        elif account_id and uow.accounts.get(account_id) is None:
-            uow.accounts.upsert(Account(id=account_id, name=account_id), when)
+            account = cmd.account
+        elif account_id and account is None:
+            account = Account(id=account_id, name=account_id)
+            uow.accounts.upsert(account, when)
+        try:
+            decision = route(policy, cmd.contact_type, cmd.severity, cmd.channel,
+                             account.value if account else AccountValue.STANDARD, cmd.situation)
+        except RoutingError as exc:
+            raise Invalid(str(exc)) from None
         if not cmd.new_case:
             since = when - policy.communication.repeat_contact_window
             same = uow.cases.find_same_issue(
@@ -168,7 +165,7 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
                 owner = actor.handle  # an agent who takes the contact keeps it
             else:
                 owner = pick_person(uow, decision.team, (), policy)
-        case_id = uow.cases.insert(
+        new_row = uow.cases.insert(
             {
                 "external_ref": cmd.external_ref,
                 "source": cmd.source,
@@ -198,9 +195,7 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
                 "audit_head": "",
             }
         )
-        new_row = uow.cases.get(case_id)
-        assert new_row is not None
-        session = CaseSession(rt, uow, new_row, when, actor, history=[])
+        session = CaseSession(rt, uow, new_row, when, actor, history=[], account=account)
         session.record(
             EventKind.OPENED,
             {
@@ -233,16 +228,6 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
         row = session.finish()
         uow.commit()
     return Opened(row, linked=False)
-
-
-def _account_value(rt: Tierline, account_id: str | None) -> Any:
-    from tierline.domain.vocabulary import AccountValue
-
-    if not account_id:
-        return AccountValue.STANDARD
-    with rt.uow(readonly=True) as uow:
-        acc = uow.accounts.get(account_id)
-    return acc.value if acc else AccountValue.STANDARD
 
 
 def _inbound(

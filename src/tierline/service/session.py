@@ -69,15 +69,16 @@ class CaseSession:
         now: datetime,
         actor: Actor,
         history: list[CaseEvent] | None = None,
+        account: Account | None = None,
     ) -> None:
         self.rt, self.uow, self.row, self.now, self.actor = rt, uow, row, now, actor
         self.case_id: int = int(row["id"])
         self.history = history if history is not None else uow.events.history(self.case_id)
         self.state = fold(str(self.case_id), self.history) if self.history else None
         self.plan, self.calendars = rt.plan(uow, row["plan_digest"])
-        self.account: Account | None = (
-            uow.accounts.get(row["account_id"]) if row.get("account_id") else None
-        )
+        if account is None and row.get("account_id"):
+            account = uow.accounts.get(row["account_id"])
+        self.account: Account | None = account
         self.pending: list[PendingEvent] = []
         self.messages = Messenger(rt, uow, self)
         self.clocks: ClockSet | None = None

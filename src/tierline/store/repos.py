@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,27 +30,44 @@ from tierline.store.tables import (
 Row = dict[str, Any]
 
 
+# Statements built once: constructing a 50-column UPDATE per request cost more than running it.
+_GET_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
+_GET_CASE_FOR_UPDATE = _GET_CASE.with_for_update()
+_INSERT_CASE = insert(cases).returning(*cases.c)
+_UPDATES: dict[frozenset[str], Any] = {}
+
+
+def _update_statement(keys: frozenset[str]) -> Any:
+    stmt = _UPDATES.get(keys)
+    if stmt is None:
+        stmt = (
+            update(cases)
+            .where(cases.c.id == bindparam("_case_id"), cases.c.version == bindparam("_expected"))
+            .values({k: bindparam(k) for k in sorted(keys)})
+        )
+        _UPDATES[keys] = stmt
+    return stmt
+
+
 class CaseRepo:
     def __init__(self, conn: Connection, is_postgres: bool) -> None:
         self.conn = conn
         self.is_postgres = is_postgres
 
     def get(self, case_id: int, *, for_update: bool = False) -> Row | None:
-        q = select(cases).where(cases.c.id == case_id)
-        if for_update and self.is_postgres:
-            q = q.with_for_update()
-        row = self.conn.execute(q).mappings().first()
+        q = _GET_CASE_FOR_UPDATE if for_update and self.is_postgres else _GET_CASE
+        row = self.conn.execute(q, {"case_id": case_id}).mappings().first()
         return dict(row) if row else None
 
-    def insert(self, values: Mapping[str, Any]) -> int:
-        return int(self.conn.execute(insert(cases).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+    def insert(self, values: Mapping[str, Any]) -> Row:
+        """Insert a case and return its full row (one round trip, thanks to RETURNING)."""
+        return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
 
     def update(self, case_id: int, values: Mapping[str, Any], expected_version: int) -> bool:
-        res = self.conn.execute(
-            update(cases)
-            .where(cases.c.id == case_id, cases.c.version == expected_version)
-            .values(**values, version=expected_version + 1)
-        )
+        params = {**values, "version": expected_version + 1}
+        stmt = _update_statement(frozenset(params))
+        args = {**params, "_case_id": case_id, "_expected": expected_version}
+        res = self.conn.execute(stmt, args)
         return res.rowcount == 1
 
     def find_same_issue(
@@ -254,6 +271,8 @@ class AccountRepo:
         return account_from_row(dict(row)) if row else None
 
     def upsert(self, account: Account, now: datetime) -> None:
+        """Insert or update in one statement, so two requests creating the same new account at
+        once both succeed instead of one failing on the primary key."""
         values = {
             "name": account.name,
             "segment": account.segment.value,
@@ -264,11 +283,16 @@ class AccountRepo:
             "renewal_date": _dt(account.renewal_date),
             "account_manager": account.account_manager,
         }
-        exists = self.conn.execute(select(accounts.c.id).where(accounts.c.id == account.id)).first()
-        if exists:
-            self.conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
-        else:
-            self.conn.execute(insert(accounts).values(id=account.id, created_at=now, **values))
+        ins = (
+            pg_insert(accounts)
+            if self.conn.dialect.name == "postgresql"
+            else sqlite_insert(accounts)
+        )
+        self.conn.execute(
+            ins.values(id=account.id, created_at=now, **values).on_conflict_do_update(
+                index_elements=["id"], set_=values
+            )
+        )
 
     def all(self) -> list[Account]:
         return [account_from_row(dict(r)) for r in self.conn.execute(select(accounts)).mappings()]

@@ -6,6 +6,9 @@ outbox messages commit together or not at all.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -23,6 +26,59 @@ from tierline.store.repos import (
     PolicyRepo,
 )
 
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+class _SQLiteWriteLock:
+    """Writers to one SQLite file take turns here instead of inside SQLite's busy handler.
+
+    The busy handler polls with sleeps that grow to 100 ms, so under load a writer can wait far
+    longer than the lock is held, and one process can starve another. Here threads of a process
+    queue on a lock, and processes queue on an ``flock`` of a file next to the database, which
+    the kernel hands over the moment it is released. ``BEGIN IMMEDIATE`` then finds SQLite's
+    write lock free (the busy timeout remains as a safety net for other programs).
+    """
+
+    def __init__(self, database: str) -> None:
+        self._thread_lock = threading.Lock()
+        self._path = None if database in ("", ":memory:") else f"{database}.write.lock"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        self._thread_lock.acquire()
+        if self._path is None:
+            return
+        try:
+            if self._fd is None or self._pid != os.getpid():
+                # A forked child must not share its parent's open file: flock would not
+                # exclude the two.
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+_WRITE_LOCKS: dict[str, _SQLiteWriteLock] = {}
+
+
+def _sqlite_write_lock(engine: Engine) -> _SQLiteWriteLock:
+    key = str(engine.url.database or "")
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(key)
+        if lock is None:
+            lock = _WRITE_LOCKS[key] = _SQLiteWriteLock(key)
+        return lock
+
 
 class UnitOfWork:
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
@@ -30,6 +86,11 @@ class UnitOfWork:
         self.readonly = readonly
         self.is_postgres = engine.dialect.name == "postgresql"
         self._conn: Connection | None = None
+        self._lock = (
+            _sqlite_write_lock(engine)
+            if engine.dialect.name == "sqlite" and not readonly
+            else None
+        )
 
     @property
     def conn(self) -> Connection:
@@ -38,6 +99,16 @@ class UnitOfWork:
         return self._conn
 
     def __enter__(self) -> UnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            return self._open()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    def _open(self) -> UnitOfWork:
         conn = self.engine.connect()
         if self.readonly:
             conn = conn.execution_options(readonly=True)
@@ -70,10 +141,13 @@ class UnitOfWork:
     ) -> None:
         conn = self._conn
         self._conn = None
-        if conn is None:
-            return
         try:
-            if conn.in_transaction():
-                conn.rollback()
+            if conn is not None:
+                try:
+                    if conn.in_transaction():
+                        conn.rollback()
+                finally:
+                    conn.close()
         finally:
-            conn.close()
+            if self._lock is not None:
+                self._lock.release()
