@@ -118,9 +118,11 @@ def bare_body(i: int) -> bytes:
 
 
 def line(name: str, r: Result) -> str:
+    bad = {s: n for s, n in r.statuses.items() if not 200 <= s < 300}
+    detail = (f" {bad}" if bad else "") + (f" {r.error_kinds}" if r.error_kinds else "")
     return (
         f"  {name:<26} {r.rate:9.1f} req/s   p50 {r.percentile(50) * 1000:7.1f} ms   "
-        f"p99 {r.percentile(99) * 1000:7.1f} ms   ok {r.ok}  errors {r.errors}"
+        f"p99 {r.percentile(99) * 1000:7.1f} ms   ok {r.ok}  errors {r.errors}{detail}"
     )
 
 

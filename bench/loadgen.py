@@ -19,6 +19,8 @@ class Result:
     ok: int = 0
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    retries: int = 0  # requests re-sent because an idle keep-alive connection had been closed
     latencies: list[float] = field(default_factory=list)  # seconds
     elapsed: float = 0.0
 
@@ -102,8 +104,10 @@ async def _closed(
             t0 = time.perf_counter()
             try:
                 status = await conn.request(raw)
-            except (OSError, ConnectionError, asyncio.IncompleteReadError):
+            except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
                 res.errors += 1
+                kind = type(exc).__name__
+                res.error_kinds[kind] = res.error_kinds.get(kind, 0) + 1
                 conn = None
                 continue
             res.latencies.append(time.perf_counter() - t0)
@@ -136,9 +140,18 @@ async def _open(
         host, port, raw = build_request(url, make_body(i), headers)
         conn = idle.pop() if idle else Connection(host, port)
         try:
-            status = await conn.request(raw)
-        except (OSError, ConnectionError, asyncio.IncompleteReadError):
+            try:
+                status = await conn.request(raw)
+            except ConnectionError:
+                # The server closed an idle keep-alive connection before reading the request
+                # (uvicorn's keep-alive timeout); like any HTTP client, send it on a new one.
+                res.retries += 1
+                conn = Connection(host, port)
+                status = await conn.request(raw)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
             res.errors += 1
+            kind = type(exc).__name__
+            res.error_kinds[kind] = res.error_kinds.get(kind, 0) + 1
             return
         res.latencies.append(time.perf_counter() - scheduled)
         res.statuses[status] = res.statuses.get(status, 0) + 1
