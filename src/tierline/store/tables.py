@@ -306,3 +306,103 @@ worker_heartbeats = Table(
     Column("sent", BigInteger, nullable=False, default=0),
     Column("lag_seconds", Float, nullable=False, default=0.0),
 )
+
+
+# --------------------------------------------------------------------------- communications
+
+#: Every required customer communication of a case, one row per communication clock: the stored
+#: deadline and its outcome, so compliance (share sent on time) is an aggregate query (R-COMM-6).
+communications = Table(
+    "communications",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False),
+    Column("clock_key", String(120), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("opens_at", TS),  # not before (follow-up window)
+    Column("due_at", TS),
+    Column("sent_at", TS),
+    Column("status", String(20), nullable=False),  # pending met met_late missed cancelled
+    Column("owner", String(100)),  # who owned the communication when it was due
+    Column("team", String(100)),
+    Column("escalation_type", String(40)),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("case_id", "clock_key", name="uq_communications_case_clock"),
+)
+Index("ix_communications_due", communications.c.due_at)
+Index("ix_communications_kind_status", communications.c.kind, communications.c.status)
+
+#: Staff alerts (warning, breach, vacuum, approval due…): repeated until acknowledged, routed to
+#: whoever is on duty, de-duplicated and batched into digests (R-COMM, issue 4 §8).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("cases.id")),
+    Column("recipient", String(100), nullable=False),
+    Column("intended_for", String(100)),  # the person named, when another on duty took it
+    Column("kind", String(40), nullable=False),  # warning breach vacuum approval_due ...
+    Column("summary", Text, nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("dedupe_key", String(300), nullable=False),
+    Column("digest", Boolean, nullable=False, default=False),
+    Column("status", String(20), nullable=False, default="pending"),  # pending sent acked
+    Column("created_at", TS, nullable=False),
+    Column("deliver_after", TS, nullable=False),
+    Column("delivered_at", TS),
+    Column("repeats", Integer, nullable=False, default=0),
+    Column("next_repeat_at", TS),
+    Column("acknowledged_at", TS),
+    Column("acknowledged_by", String(100)),
+)
+Index("ix_alerts_status_deliver", alerts.c.status, alerts.c.deliver_after)
+Index("ix_alerts_recipient", alerts.c.recipient, alerts.c.status)
+Index("ix_alerts_dedupe", alerts.c.dedupe_key)
+
+#: Incidents (outages) that many cases can be linked to (R-CASE-5, R-WARN-4).
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("severity", String(2), nullable=False),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("started_at", TS, nullable=False),
+    Column("resolved_at", TS),
+    Column("created_by", String(100)),
+    Column("created_at", TS, nullable=False),
+)
+
+#: Post-escalation satisfaction, kept apart from any overall CSAT (R-RES-2).
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False, default="post_escalation"),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+)
+
+#: Single-use customer links: a used link's nonce is recorded and refused the second time.
+link_uses = Table(
+    "link_uses",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("used_at", TS, nullable=False),
+)
+
+#: Message-IDs of mail sent and received, to thread replies into their case and to refuse the
+#: same inbound message twice.
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("message_id", String(500), primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.id")),
+    Column("direction", String(10), nullable=False),  # in, out
+    Column("recorded_at", TS, nullable=False),
+)
+Index("ix_mail_messages_case", mail_messages.c.case_id)
