@@ -26,6 +26,22 @@ class Settings:
     policy_refresh_seconds: float = 1.0
     log_format: str = "text"
     public_url: str = "http://127.0.0.1:8000"
+    # Customer e-mail (R-COMM-6): outgoing over SMTP, replies come back to ``inbound_address``.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # none, starttls, ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 30.0
+    mail_from: str = "support@tierline.invalid"
+    mail_from_name: str = "Customer Support"
+    inbound_address: str = ""  # Reply-To of customer mail; defaults to mail_from
+    #: Shared secret the inbound-mail HTTP endpoint requires (X-Tierline-Inbound-Secret).
+    inbound_secret: str = ""
+    #: Chat / SMS provider webhook for customers who wrote on those channels.
+    customer_webhook_url: str = ""
+    #: Signs customer links; if empty, a key file next to the SQLite database is used.
+    secret_key: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -43,4 +59,16 @@ class Settings:
             policy_refresh_seconds=float(e.get("TIERLINE_POLICY_REFRESH_SECONDS") or 1.0),
             log_format=e.get("TIERLINE_LOG_FORMAT", "text"),
             public_url=e.get("TIERLINE_PUBLIC_URL", cls.public_url),
+            smtp_host=e.get("TIERLINE_SMTP_HOST", ""),
+            smtp_port=int(e.get("TIERLINE_SMTP_PORT") or 25),
+            smtp_tls=e.get("TIERLINE_SMTP_TLS", "none"),
+            smtp_user=e.get("TIERLINE_SMTP_USER", ""),
+            smtp_password=e.get("TIERLINE_SMTP_PASSWORD", ""),
+            smtp_timeout=float(e.get("TIERLINE_SMTP_TIMEOUT") or 30),
+            mail_from=e.get("TIERLINE_MAIL_FROM", cls.mail_from),
+            mail_from_name=e.get("TIERLINE_MAIL_FROM_NAME", cls.mail_from_name),
+            inbound_address=e.get("TIERLINE_INBOUND_ADDRESS", ""),
+            inbound_secret=e.get("TIERLINE_INBOUND_SECRET", ""),
+            customer_webhook_url=e.get("TIERLINE_CUSTOMER_WEBHOOK_URL", ""),
+            secret_key=e.get("TIERLINE_SECRET_KEY", ""),
         )

@@ -13,11 +13,19 @@ import pytest
 from tierline.policy import example_path
 
 
-def tierline(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def tierline(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TIERLINE_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tierline.cli.main", *args], cwd=cwd,
-                          env=full_env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tierline.cli.main", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -30,8 +38,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_init_user_add_and_a_second_init_keep_the_data(folder: Path) -> None:
-    r = tierline(folder, "user", "add", "--name", "Ana Agent", "--role", "agent", "--team",
-                 "frontline")
+    r = tierline(
+        folder, "user", "add", "--name", "Ana Agent", "--role", "agent", "--team", "frontline"
+    )
     assert r.returncode == 0, r.stderr
     token = r.stdout.strip().splitlines()[-1]
     assert token.startswith("tl_") and len(token) > 20
@@ -46,8 +55,9 @@ def test_init_user_add_and_a_second_init_keep_the_data(folder: Path) -> None:
 
 
 def test_audit_verify_detects_edited_and_deleted_events(folder: Path) -> None:
-    r = tierline(folder, "demo", "--no-serve", "--cases", "12", "--days", "3",
-                 "--database", "tierline.db")
+    r = tierline(
+        folder, "demo", "--no-serve", "--cases", "12", "--days", "3", "--database", "tierline.db"
+    )
     assert r.returncode == 0, r.stderr
     assert "ana" in r.stdout and "tl_" in r.stdout
     ok = tierline(folder, "audit", "verify")
@@ -55,8 +65,10 @@ def test_audit_verify_detects_edited_and_deleted_events(folder: Path) -> None:
     assert "every chain intact" in ok.stdout
 
     db = sqlite3.connect(folder / "tierline.db")
-    db.execute("UPDATE events SET data = json_set(data, '$.subject', 'tampered') "
-               "WHERE case_id = 1 AND seq = 1")
+    db.execute(
+        "UPDATE events SET data = json_set(data, '$.subject', 'tampered') "
+        "WHERE case_id = 1 AND seq = 1"
+    )
     db.execute("DELETE FROM events WHERE case_id = 2 AND seq = 2")
     db.commit()
     db.close()
@@ -72,7 +84,16 @@ def test_worker_refuses_an_uninitialised_folder(tmp_path: Path) -> None:
 
 
 def test_policy_explain_via_the_installed_command(folder: Path) -> None:
-    r = tierline(folder, "policy", "explain", str(example_path("saas_support")),
-                 "--contact-type", "billing_dispute", "--severity", "S2", "--json")
+    r = tierline(
+        folder,
+        "policy",
+        "explain",
+        str(example_path("saas_support")),
+        "--contact-type",
+        "billing_dispute",
+        "--severity",
+        "S2",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     assert '"tier": "T1"' in r.stdout

@@ -358,6 +358,39 @@ class CommunicationStandards:
     repeat_escalation_window: timedelta = timedelta(days=30)
     repeat_contact_window: timedelta = timedelta(days=7)
     templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # kind → lang → text
+    #: A customer who asks for a manager is acknowledged within this, before any transfer.
+    acknowledge_within: Target = Target(timedelta(minutes=15), TimeBasis.CALENDAR)
+    #: A case resolved without its resolution message must send it within this.
+    resolution_message_within: Target = Target(timedelta(hours=1), TimeBasis.CALENDAR)
+    #: Communication kinds Tierline sends itself from their template when they come due
+    #: (e.g. the follow-up when its window opens, a daily update nobody wrote).
+    auto_send: tuple[str, ...] = ("follow_up",)
+    #: The contact type of a case opened by an inbound e-mail that matches no case.
+    inbound_contact_type: str = ""
+
+
+#: Kinds of required customer communication (R-COMM-1..5), each a clock of its own.
+COMMUNICATION_KINDS: tuple[str, ...] = (
+    "acknowledgement",
+    "escalation_notice",
+    "daily_update",
+    "resolution",
+    "follow_up",
+    "commitment",
+)
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """Staff alerts without fatigue: repeat until acknowledged, on duty only, deduplicated,
+    batched into digests for the kinds the policy names."""
+
+    repeat_every: timedelta = timedelta(minutes=15)
+    max_repeats: int = 3
+    dedupe_window: timedelta = timedelta(minutes=10)
+    digest_kinds: tuple[str, ...] = ("warning",)
+    digest_every: timedelta = timedelta(minutes=30)
+    route_to_on_duty: bool = True
 
 
 @dataclass(frozen=True)
@@ -429,6 +462,7 @@ class Policy:
     handoff: HandoffRules = field(default_factory=HandoffRules)
     priority: PriorityRules = field(default_factory=PriorityRules)
     approval_target: Target = Target(timedelta(hours=4), TimeBasis.BUSINESS)
+    alerts: AlertRules = field(default_factory=AlertRules)
     frustration_terms: tuple[str, ...] = ()
     sensitive_fields: tuple[str, ...] = ()
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from tierline.domain.calendar import WEEKDAYS, CalendarSpec, DayHours, parse_interval
 from tierline.domain.policy import (
+    AlertRules,
     AuthorityLimits,
     CommunicationStandards,
     Condition,
@@ -108,6 +109,14 @@ def to_policy(doc: m.PolicyDocument, version: str, source_map: SourceMap) -> Pol
         handoff=HandoffRules(tuple(doc.handoff.required), doc.handoff.min_text),
         priority=PriorityRules(**doc.priority.model_dump()),
         approval_target=_target(doc.approval_target),
+        alerts=AlertRules(
+            repeat_every=doc.alerts.repeat_every,
+            max_repeats=doc.alerts.max_repeats,
+            dedupe_window=doc.alerts.dedupe_window,
+            digest_kinds=tuple(doc.alerts.digest_kinds),
+            digest_every=doc.alerts.digest_every,
+            route_to_on_duty=doc.alerts.route_to_on_duty,
+        ),
         frustration_terms=tuple(doc.frustration_terms),
         sensitive_fields=tuple(doc.sensitive_fields),
     )
@@ -247,4 +256,8 @@ def _communication(c: m.CommunicationModel) -> CommunicationStandards:
         repeat_escalation_window=c.repeat_escalation_window,
         repeat_contact_window=c.repeat_contact_window,
         templates={kind: dict(texts) for kind, texts in c.templates.items()},
+        acknowledge_within=_target(c.acknowledge_within),
+        resolution_message_within=_target(c.resolution_message_within),
+        auto_send=tuple(c.auto_send),
+        inbound_contact_type=c.inbound_contact_type or "",
     )

@@ -152,6 +152,10 @@ def check_references(s: Sections, sink: ProblemList) -> None:
             _condition(r, cond, ("triggers", i, "when", j, "value"))
     for etype, rule in (s.get("escalation_types") or {}).items():
         r.route(rule.default_owner, ("escalation_types", etype, "default_owner"))
+    communication = s.get("communication")
+    if communication is not None:
+        r.need("contact_types", communication.inbound_contact_type,
+               ("communication", "inbound_contact_type"))
     ownership = s.get("ownership")
     if ownership is not None:
         r.need("roles", ownership.coordinator_role, ("ownership", "coordinator_role"))

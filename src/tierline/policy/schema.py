@@ -33,6 +33,7 @@ from tierline.policy.fields import (
     Weekday,
 )
 from tierline.policy.schema_rules import (
+    AlertsModel,
     CommunicationModel,
     EscalationLevelModel,
     EscalationTypeModel,
@@ -167,6 +168,7 @@ class PolicyDocument(Model):
     handoff: HandoffModel = HandoffModel()
     priority: PriorityModel = PriorityModel()
     approval_target: BusinessTarget = _target(timedelta(hours=4), TimeBasis.BUSINESS)
+    alerts: AlertsModel = AlertsModel()
     frustration_terms: Annotated[list[Term], Unique] = Field(default_factory=list)
     sensitive_fields: NameSet = Field(default_factory=list)
 

@@ -191,6 +191,15 @@ class FollowUpModel(Model):
     )
 
 
+CommunicationKind = Literal[
+    "acknowledgement", "escalation_notice", "daily_update", "resolution", "follow_up"
+]
+AlertKind = Literal[
+    "warning", "breach", "vacuum", "approval_due", "commitment_missed", "communication_missed",
+    "notification",
+]
+
+
 class CommunicationModel(Model):
     escalation_notice: CalendarTarget = _target(timedelta(hours=1), TimeBasis.CALENDAR)
     daily_updates: bool = True
@@ -205,6 +214,23 @@ class CommunicationModel(Model):
     repeat_escalation_window: PositiveDuration = timedelta(days=30)
     repeat_contact_window: PositiveDuration = timedelta(days=7)
     templates: dict[Name, dict[Language, LongText]] = Field(default_factory=dict)
+    acknowledge_within: CalendarTarget = _target(timedelta(minutes=15), TimeBasis.CALENDAR)
+    resolution_message_within: CalendarTarget = _target(timedelta(hours=1), TimeBasis.CALENDAR)
+    auto_send: Annotated[list[CommunicationKind], Unique] = Field(
+        default_factory=lambda: list[CommunicationKind](["follow_up"])
+    )
+    inbound_contact_type: Name | None = None
+
+
+class AlertsModel(Model):
+    repeat_every: PositiveDuration = timedelta(minutes=15)
+    max_repeats: Annotated[int, Field(ge=0, le=50)] = 3
+    dedupe_window: PositiveDuration = timedelta(minutes=10)
+    digest_kinds: Annotated[list[AlertKind], Unique] = Field(
+        default_factory=lambda: list[AlertKind](["warning"])
+    )
+    digest_every: PositiveDuration = timedelta(minutes=30)
+    route_to_on_duty: bool = True
 
 
 class OwnershipModelSpec(Model):

@@ -9,6 +9,7 @@ redacted (R-AUTH-5).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,25 @@ if TYPE_CHECKING:
     from tierline.service.runtime import Tierline
     from tierline.service.session import CaseSession
     from tierline.store.uow import UnitOfWork
+
+
+@dataclass
+class _CustomerMessage:
+    event_index: int
+    kind: str
+    subject: str
+    text: str
+
+
+def message_id_for(key: str, case_id: int, mail_from: str) -> str:
+    """A Message-ID fixed by the outbox row's idempotency key: a redelivery carries the same one."""
+    domain = mail_from.rpartition("@")[2] or "tierline.invalid"
+    return f"<tl-{case_id}-{hashlib.sha256(key.encode()).hexdigest()[:20]}@{domain}>"
+
+
+def case_token(case_id: int) -> str:
+    """The token in every customer subject line, for threading when headers are lost."""
+    return f"[TL-{case_id}]"
 
 
 @dataclass
@@ -48,6 +68,7 @@ class Messenger:
     def __init__(self, rt: Tierline, uow: UnitOfWork, session: CaseSession) -> None:
         self.rt, self.uow, self.session = rt, uow, session
         self._notices: list[_Notice] = []
+        self._customer: list[_CustomerMessage] = []
         self._people_cache: dict[tuple[str, str | None], list[str]] = {}
 
     # ----------------------------------------------------------------- recipients
@@ -121,6 +142,11 @@ class Messenger:
         handles = [h for h in dict.fromkeys(handles) if h]
         if handles:
             self._notices.append(_Notice(len(self.session.pending) - 1, handles, summary, data))
+
+    def to_customer(self, kind: str, subject: str, text: str) -> None:
+        """Queue a message to the customer for the event just recorded (it goes out with the
+        transaction's commit, by e-mail, or by the chat/SMS webhook for those channels)."""
+        self._customer.append(_CustomerMessage(len(self.session.pending) - 1, kind, subject, text))
 
     def extra_deadlines(self) -> list[datetime]:
         """Deadlines owned by messaging itself (none yet; communications add theirs)."""
@@ -201,8 +227,93 @@ class Messenger:
                             seq,
                         )
                     )
+        rows.extend(self._customer_rows(written, now))
         self.uow.outbox.add_many(rows)
         self._notices = []
+        self._customer = []
+
+    def _customer_rows(
+        self, written: Sequence[tuple[CaseEvent, int]], now: datetime
+    ) -> list[dict[str, Any]]:
+        if not self._customer:
+            return []
+        s = self.session
+        settings = self.rt.settings
+        row = s.row
+        case_id = s.case_id
+        out: list[dict[str, Any]] = []
+        chat = row.get("channel") in ("chat", "social") and settings.customer_webhook_url
+        email = row.get("contact_email")
+        history = self.uow.mail.thread(case_id) if email and not chat else []
+        for msg in self._customer:
+            idx = max(msg.event_index, 0)
+            seq = written[idx][1] if idx < len(written) else written[-1][1]
+            subject = f"{case_token(case_id)} {msg.subject}"
+            if chat:
+                key = f"case:{case_id}:ev:{seq}:customer:{msg.kind}:webhook"
+                out.append(
+                    self._row(
+                        key,
+                        "customer_message",
+                        "webhook",
+                        settings.customer_webhook_url,
+                        subject,
+                        {
+                            "type": "customer_message",
+                            "case_id": case_id,
+                            "kind": msg.kind,
+                            "channel": row.get("channel"),
+                            "to": row.get("contact_name") or "",
+                            "text": msg.text,
+                        },
+                        now,
+                        seq,
+                    )
+                )
+            elif email:
+                key = f"case:{case_id}:ev:{seq}:customer:{msg.kind}:email"
+                mid = message_id_for(key, case_id, settings.mail_from)
+                inbound = [m for m, d in history if d == "in"]
+                out.append(
+                    self._row(
+                        key,
+                        "customer_message",
+                        "email",
+                        str(email),
+                        subject,
+                        {
+                            "case_id": case_id,
+                            "kind": msg.kind,
+                            "to": email,
+                            "to_name": row.get("contact_name") or "",
+                            "subject": subject,
+                            "text": msg.text,
+                            "html": None,
+                            "message_id": mid,
+                            "in_reply_to": inbound[-1] if inbound else None,
+                            "references": [m for m, _ in history][-10:],
+                            "reply_to": settings.inbound_address or settings.mail_from,
+                        },
+                        now,
+                        seq,
+                    )
+                )
+                self.uow.mail.record(mid, case_id, "out", now)
+                history.append((mid, "out"))
+            else:
+                from tierline.service.actors import SYSTEM
+
+                s.record(
+                    EventKind.NOTE,
+                    {
+                        "problem": "no_customer_address",
+                        "kind": msg.kind,
+                        "summary": f"the {msg.kind} could not be sent: the "
+                        "case has no customer e-mail or chat address",
+                    },
+                    actor=SYSTEM.handle,
+                )
+        return out
 
     def _case_summary(self) -> dict[str, Any]:
         st = self.session.require_state()

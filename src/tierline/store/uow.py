@@ -14,6 +14,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from tierline.store.eventlog import EventLog
+from tierline.store.mail import MailRepo
 from tierline.store.outbox import OutboxRepo
 from tierline.store.repos import (
     AccountRepo,
@@ -125,6 +126,7 @@ class UnitOfWork:
         self.handoffs = HandoffRepo(c)
         self.policies = PolicyRepo(c)
         self.plans = PlanRepo(c)
+        self.mail = MailRepo(c)
         return self
 
     def commit(self) -> None:
