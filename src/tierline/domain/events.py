@@ -41,6 +41,8 @@ class EventKind(StrEnum):
     TRIGGER_FIRED = "trigger_fired"
     ROOT_CAUSE_RECORDED = "root_cause_recorded"
     LINKED = "linked"  # to an incident or an earlier escalation
+    SURVEY_ANSWERED = "survey_answered"  # post-escalation satisfaction (R-RES-2)
+    ACKNOWLEDGED = "acknowledged"  # the customer's escalation request acknowledged (R-COMM-5)
     NOTE = "note"
 
 

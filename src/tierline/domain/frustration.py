@@ -94,3 +94,20 @@ def frustration_score(text: str, extra_terms: Iterable[str] = ()) -> float:
     if "!!" in text:
         score += 0.15
     return round(min(score, 1.0), 3)
+
+
+_ESCALATION_REQUEST = re.compile(
+    r"\b(?:speak|talk|escalate|put me through)\b[^.!?]{0,40}\b(?:manager|supervisor|someone"
+    r" senior|someone in charge|your boss|team lead(?:er)?)\b"
+    r"|\b(?:i want|i need|i demand|get me|give me|let me speak to)\b[^.!?]{0,25}"
+    r"\b(?:a |your |the )?(?:manager|supervisor)\b"
+    r"|\bescalate (?:this|my case|the case|it)\b"
+    r"|\blost (?:all )?confidence\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_escalation(text: str) -> bool:
+    """Whether the customer explicitly asks for a manager or says they lost confidence (the
+    customer-initiated escalation of SPEC §2), as opposed to merely being unhappy."""
+    return bool(text) and _ESCALATION_REQUEST.search(text) is not None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
-from tierline.domain.frustration import frustration_score
+from tierline.domain.frustration import asks_for_escalation, frustration_score
 from tierline.domain.routing import RoutingError, route
 from tierline.domain.vocabulary import (
     AccountValue,
@@ -117,7 +117,16 @@ def situation_flag(rt: Tierline, situation: str) -> dict[str, Any]:
     return data
 
 
-def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = None) -> Opened:
+def open_case(
+    rt: Tierline,
+    cmd: OpenCase,
+    actor: Actor,
+    now: datetime | None = None,
+    within: Callable[[CaseSession], None] | None = None,
+) -> Opened:
+    """Open a case (or count a repeat contact on the open one). ``within`` runs inside the same
+    transaction, on the case's session, before it is committed (inbound mail records its
+    Message-ID there, so a message is never half-stored)."""
     actor.require("case.write", "open cases")
     when = now or rt.now()
     active = rt.active()
@@ -135,8 +144,14 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
             account = Account(id=account_id, name=account_id)
             uow.accounts.upsert(account, when)
         try:
-            decision = route(policy, cmd.contact_type, cmd.severity, cmd.channel,
-                             account.value if account else AccountValue.STANDARD, cmd.situation)
+            decision = route(
+                policy,
+                cmd.contact_type,
+                cmd.severity,
+                cmd.channel,
+                account.value if account else AccountValue.STANDARD,
+                cmd.situation,
+            )
         except RoutingError as exc:
             raise Invalid(str(exc)) from None
         if not cmd.new_case:
@@ -146,7 +161,7 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
             )
             if same is not None:
                 session = CaseSession(rt, uow, same, when, actor)
-                _inbound(
+                record_inbound(
                     session,
                     cmd.description or cmd.subject,
                     cmd.channel,
@@ -155,6 +170,8 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
                 )
                 if cmd.situation:
                     session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
+                if within is not None:
+                    within(session)
                 row = session.finish()
                 uow.commit()
                 return Opened(row, linked=True)
@@ -225,14 +242,20 @@ def open_case(rt: Tierline, cmd: OpenCase, actor: Actor, now: datetime | None = 
         score = frustration_score(cmd.description, policy.frustration_terms)
         if score >= 0.5:
             session.record(EventKind.FLAGGED, {"flag": "frustration", "score": score})
+        if not cmd.situation:
+            _flag_escalation_request(session, f"{cmd.subject}\n{cmd.description}")
+        if within is not None:
+            within(session)
         row = session.finish()
         uow.commit()
     return Opened(row, linked=False)
 
 
-def _inbound(
+def record_inbound(
     session: CaseSession, body: str, channel: Channel | None, *, repeat: bool, via: str = ""
 ) -> None:
+    """Record a customer's message: frustration is scored from the words, and a customer who
+    asks for a manager is flagged as such, which starts their protocol (R-TRIG-1, R-COMM-5)."""
     policy = session.policy.policy
     score = frustration_score(body, policy.frustration_terms)
     session.record(
@@ -247,6 +270,26 @@ def _inbound(
         },
         actor="customer",
     )
+    _flag_escalation_request(session, body)
+
+
+def _flag_escalation_request(session: CaseSession, text: str) -> None:
+    state = session.require_state()
+    if state.customer_requested or not asks_for_escalation(text):
+        return
+    policy = session.policy.policy
+    situation = next(
+        (
+            s.id
+            for s in policy.situations.values()
+            if s.escalation_type is EscalationType.CUSTOMER_INITIATED
+        ),
+        None,
+    )
+    data: dict[str, Any] = {"flag": "customer_request", "detected_in": "customer message"}
+    if situation:
+        data["situation"] = situation
+    session.record(EventKind.FLAGGED, data, actor="tierline")
 
 
 def add_message(
@@ -267,7 +310,7 @@ def add_message(
         state = s.require_state()
         if direction is MessageDirection.INBOUND:
             # A reply after resolution is kept on the thread; reopening is an explicit decision.
-            _inbound(s, body, channel, repeat=repeat_contact)
+            record_inbound(s, body, channel, repeat=repeat_contact)
         else:
             if state.status == CaseStatus.CLOSED.value:
                 raise Conflict("the case is closed; reopen it before writing to the customer")
@@ -407,8 +450,10 @@ def resolve(
         pending = state.pending_transfer
         if pending is not None:
             # Resolving ends the need for the transfer; it is cancelled on the record, not lost.
-            s.record(EventKind.TRANSFER_CANCELLED,
-                     {"escalation_id": pending.escalation_id, "reason": "case resolved"})
+            s.record(
+                EventKind.TRANSFER_CANCELLED,
+                {"escalation_id": pending.escalation_id, "reason": "case resolved"},
+            )
             s.uow.escalations.update(pending.escalation_id, {"status": "cancelled"})
         s.record(
             EventKind.RESOLVED,

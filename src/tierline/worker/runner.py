@@ -49,16 +49,32 @@ class TickResult:
     lag_seconds: float = 0.0  # how late the oldest due case was when claimed
 
 
+def default_channels(rt: Tierline) -> dict[str, Channel]:
+    """The channels the settings configure: log and webhooks always, e-mail with an SMTP host."""
+    channels: dict[str, Channel] = {
+        "log": LogChannel(),
+        "webhook": WebhookChannel(rt.settings.webhook_secret),
+    }
+    if rt.settings.smtp_host:
+        from tierline.channels.smtp import SMTPChannel
+
+        channels["email"] = SMTPChannel(rt.settings)
+    return channels
+
+
+_UNCONFIGURED = {
+    "email": "e-mail is not configured; set TIERLINE_SMTP_HOST (and _PORT, _TLS, _USER, "
+    "_PASSWORD) so the worker can send it",
+}
+
+
 class Worker:
     def __init__(
         self, rt: Tierline, name: str | None = None, channels: dict[str, Channel] | None = None
     ) -> None:
         self.rt = rt
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10_000}"
-        self.channels: dict[str, Channel] = channels or {
-            "log": LogChannel(),
-            "webhook": WebhookChannel(rt.settings.webhook_secret),
-        }
+        self.channels: dict[str, Channel] = channels or default_channels(rt)
         self.fired_total = 0
         self.sent_total = 0
         self._lock: SingleWorkerLock | None = None
@@ -163,7 +179,10 @@ class Worker:
             error: DeliveryError | None = None
             if channel is None:
                 error = DeliveryError(
-                    f"no channel '{row['channel']}' is configured", retryable=False
+                    _UNCONFIGURED.get(
+                        row["channel"], f"no channel '{row['channel']}' is configured"
+                    ),
+                    retryable=False,
                 )
             else:
                 try:
