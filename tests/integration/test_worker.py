@@ -83,12 +83,13 @@ def test_unaccepted_transfer_becomes_an_ownership_vacuum(env: Env) -> None:
     assert (f"acceptance:{esc}", "breach") in fired(env, cid)
     body = env.get("max", f"/api/cases/{cid}").json()
     assert body["ownership_state"] == "vacuum" and body["owner"] == "ana"
-    last = [
+    (vacuum,) = [
         e
         for e in env.get("max", f"/api/cases/{cid}/timeline").json()["events"]
-        if e["kind"] == "clock_fired"
-    ][-1]
-    assert last["data"]["decisions"][0]["flag"] == "ownership_vacuum"
+        if e["kind"] == "clock_fired" and e["data"]["clock"] == f"acceptance:{esc}"
+        and e["data"]["stage"] == "breach"
+    ]
+    assert vacuum["data"]["decisions"][0]["flag"] == "ownership_vacuum"
     assert "cora" in notified(env, cid)
 
 

@@ -42,6 +42,9 @@ class Desk:
     governing: Policy = field(default_factory=policy)  # the case's plan or policy
     account: Account | None = None
     book: CalendarBook | None = None
+    #: SLA stories leave the customer communication deadlines out; communication stories
+    #: switch them on.
+    communications: bool = False
 
     def __post_init__(self) -> None:
         if self.book is None:
@@ -52,7 +55,13 @@ class Desk:
 
     def clocks(self, now: str) -> ClockSet:
         assert self.book is not None
-        return compute_clocks(self.story.events, self.governing, self.book, self.story.at(now))
+        return compute_clocks(
+            self.story.events,
+            self.governing,
+            self.book,
+            self.story.at(now),
+            communications=self.communications,
+        )
 
     def clock(self, now: str, key: str) -> Clock:
         found = self.clocks(now).get(key)

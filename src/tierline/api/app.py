@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tierline import __version__
-from tierline.api import errors, routes_cases, routes_ops, routes_policy
+from tierline.api import errors, routes_cases, routes_comms, routes_ops, routes_policy
 from tierline.api.auth import TokenCache
 from tierline.service.runtime import Tierline
 
@@ -26,6 +26,7 @@ def create_app(rt: Tierline) -> FastAPI:
     app.include_router(routes_cases.router)
     app.include_router(routes_policy.router)
     app.include_router(routes_ops.router)
+    app.include_router(routes_comms.router)
     from tierline.web.pages import router as pages
 
     app.include_router(pages)

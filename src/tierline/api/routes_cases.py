@@ -285,6 +285,7 @@ def resolve(
             root_cause=body.root_cause,
             preventable=body.preventable,
             five_whys=body.five_whys,
+            message=body.message.model_dump() if body.message else None,
         )
     )
 

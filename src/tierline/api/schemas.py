@@ -113,11 +113,56 @@ class StatusIn(Body):
     reason: str = Field(default="", max_length=5_000)
 
 
+class ResolutionMessageIn(Body):
+    """The parts a resolution message must carry (R-COMM-3), and optionally its own text."""
+
+    what_was_done: str = Field(default="", max_length=20_000)
+    impact_acknowledged: str = Field(default="", max_length=20_000)
+    root_cause: str = Field(default="", max_length=20_000)
+    recurrence_prevention: str = Field(default="", max_length=20_000)
+    apology: str = Field(default="", max_length=20_000)
+    text: str | None = Field(default=None, max_length=100_000)
+
+
 class ResolveIn(Body):
     summary: str = Field(min_length=1, max_length=20_000)
     root_cause: str | None = None
     preventable: bool | None = None
     five_whys: list[str] = Field(default_factory=list, max_length=10)
+    message: ResolutionMessageIn | None = None
+
+
+class CommunicationIn(Body):
+    kind: str = Field(min_length=1, max_length=40)
+    text: str | None = Field(default=None, max_length=100_000)
+    subject: str | None = Field(default=None, max_length=500)
+    fields: ResolutionMessageIn | None = None
+
+
+class CommitmentIn(Body):
+    by: str = Field(min_length=1, max_length=100)
+    due_at: datetime
+
+
+class AcknowledgeIn(Body):
+    message: str | None = Field(default=None, max_length=20_000)
+    commitment: CommitmentIn
+
+
+class IncidentIn(Body):
+    id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    title: str = Field(min_length=1, max_length=500)
+    severity: Severity = Severity.S1
+    started_at: datetime | None = None
+
+
+class IncidentLinkIn(Body):
+    incident_id: str = Field(min_length=1, max_length=100)
+
+
+class IncidentMessageIn(Body):
+    message: str = Field(min_length=1, max_length=20_000)
+    subject: str | None = Field(default=None, max_length=500)
 
 
 class CloseIn(Body):

@@ -86,6 +86,7 @@ class CaseState:
     regulatory_obligations: tuple[str, ...] = ()
     suspected_defect: bool = False
     customer_requested: bool = False
+    acknowledged_at: datetime | None = None  # the customer's escalation request acknowledged
     frustration_score: float = 0.0
     affected_customers: int = 1
     incident_id: str | None = None
@@ -283,6 +284,8 @@ def apply(state: CaseState, ev: CaseEvent) -> None:
         state.fired_stages = state.fired_stages | {(str(d["clock"]), str(d["stage"]))}
     elif kind is EventKind.TRIGGER_FIRED:
         state.fired_rules = state.fired_rules | {(str(d["rule_id"]), str(d.get("tier") or ""))}
+    elif kind is EventKind.ACKNOWLEDGED:
+        state.acknowledged_at = ev.at
     elif kind is EventKind.ROOT_CAUSE_RECORDED:
         state.root_cause = d.get("category")
     elif kind is EventKind.LINKED and d.get("incident_id"):

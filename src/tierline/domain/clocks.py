@@ -14,24 +14,15 @@ is pending, and the earliest pending stage over all clocks is the case's ``next_
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tierline.domain.calendar import ALWAYS_OPEN, BusinessCalendar, CalendarBook
-from tierline.domain.events import CaseEvent, EventKind, parse_instant
+from tierline.domain.calendar import BusinessCalendar, CalendarBook
+from tierline.domain.clock_specs import Span, Spec, gather_sla
+from tierline.domain.communication import communication_specs
+from tierline.domain.events import CaseEvent
 from tierline.domain.policy import Policy, Target
-from tierline.domain.vocabulary import (
-    PAUSABLE_CLOCKS,
-    CaseStatus,
-    ClockKind,
-    ClockState,
-    EscalationType,
-    MessageDirection,
-    Severity,
-    TimeBasis,
-)
-
-Span = tuple[float, float | None]  # epoch seconds; None = still going
+from tierline.domain.vocabulary import ClockKind, ClockState
 
 
 @dataclass(frozen=True)
@@ -127,300 +118,32 @@ class ClockSet:
         return {c.key: c.due_at for c in self.clocks if c.running}
 
 
-# --------------------------------------------------------------------------- clock specs
-
-
-@dataclass
-class _Spec:
-    key: str
-    kind: ClockKind
-    start: datetime
-    target: Target
-    calendar: str
-    pausable: bool
-    stop: datetime | None = None
-    cancelled: bool = False
-    subject: str | None = None
-    fixed_due: datetime | None = None  # a promised instant (commitments)
-
-
-@dataclass
-class _Timeline:
-    """What the clock specs need from the history, gathered in one pass."""
-
-    statuses: list[tuple[float, str]] = field(default_factory=list)
-    specs: list[_Spec] = field(default_factory=list)
-    fired: set[tuple[str, str]] = field(default_factory=set)
-    severity: Severity = Severity.S3
-    tier: str | None = None
-    team: str | None = None
-
-
 def compute_clocks(
     history: Sequence[CaseEvent],
     policy: Policy,
     calendars: CalendarBook,
     now: datetime,
+    *,
+    communications: bool = True,
 ) -> ClockSet:
     """Every clock of a case at ``now``.
 
     ``policy`` is normally the case's frozen plan (see :mod:`tierline.domain.plan`), so a later
     policy change cannot move a running case's deadlines.
     """
-    line = _gather(history, policy, now)
+    line = gather_sla(history, policy)
+    specs = line.specs
+    if communications:  # the customer communication deadlines (R-COMM) as clocks too
+        specs = specs + communication_specs(history, policy, calendars, now)
     now_t = now.timestamp()
     fractions = tuple(sorted(set(policy.warning_fractions)))
     clocks = []
-    for spec in line.specs:
+    for spec in specs:
         cal = calendars.get(spec.calendar)
         pauses = _pause_spans(line.statuses, policy, spec.kind) if spec.pausable else []
         clocks.append(_evaluate(spec, cal, pauses, now_t, fractions, policy, line.fired))
     pending = [s.at for c in clocks for s in c.pending_stages() if s.at is not None]
     return ClockSet(tuple(clocks), min(pending, key=datetime.timestamp) if pending else None, now)
-
-
-def _gather(history: Sequence[CaseEvent], policy: Policy, now: datetime) -> _Timeline:
-    """One pass over the history: status spans, clock specs, stages already acted on.
-
-    Each clock lives in a *slot* (``first_response``, ``resolution``, ``next_update``,
-    ``acceptance:<escalation>``…); a slot holds at most one running clock, and a clock's key is
-    unique within the case (``next_update#3``) so a fired stage names exactly one clock.
-    """
-    line = _Timeline()
-    if not history:
-        return line
-    opened = history[0]
-    d = opened.data
-    line.severity = Severity(d.get("severity") or "S3")
-    line.tier, line.team = d.get("tier"), d.get("team")
-    line.statuses.append((opened.at.timestamp(), str(d.get("status") or CaseStatus.NEW.value)))
-    slots: dict[str, _Spec] = {}
-    counters: dict[str, int] = {}
-    first_response_done = False
-    resolved = False
-
-    def team_calendar(team: str | None) -> str:
-        return policy.calendar_for_team(team) or ALWAYS_OPEN.name
-
-    def calendar_of(t: Target, team: str | None) -> str:
-        return (
-            (t.calendar or team_calendar(team))
-            if t.basis is TimeBasis.BUSINESS
-            else ALWAYS_OPEN.name
-        )
-
-    def begin(
-        slot: str,
-        kind: ClockKind,
-        at: datetime,
-        target: Target | None,
-        team: str | None,
-        *,
-        pausable: bool = True,
-        subject: str | None = None,
-        fixed_due: datetime | None = None,
-        repeating: bool = False,
-    ) -> None:
-        if target is None:
-            return
-        old = slots.get(slot)
-        if old is not None and old.stop is None:
-            old.stop, old.cancelled = at, True  # superseded
-        if repeating:
-            counters[slot] = counters.get(slot, 0) + 1
-            key = f"{slot}#{counters[slot]}"
-        else:
-            key = slot
-        spec = _Spec(
-            key,
-            kind,
-            at,
-            target,
-            calendar_of(target, team),
-            pausable and kind in PAUSABLE_CLOCKS,
-            subject=subject,
-            fixed_due=fixed_due,
-        )
-        slots[slot] = spec
-        line.specs.append(spec)
-
-    def end(slot: str, at: datetime, *, cancelled: bool = False) -> None:
-        spec = slots.get(slot)
-        if spec is not None and spec.stop is None:
-            spec.stop, spec.cancelled = at, cancelled
-
-    def retarget(slot: str) -> None:
-        spec = slots.get(slot)
-        if spec is not None and spec.stop is None:
-            t = policy.targets(line.severity, line.tier).for_clock(spec.kind)
-            if t is not None:
-                if (t.basis, t.calendar) != (spec.target.basis, spec.target.calendar):
-                    # A calendar-time target (S1) must not keep counting business hours, and
-                    # vice versa: the calendar follows the new target's basis.
-                    spec.calendar = calendar_of(t, line.team)
-                spec.target = t
-
-    def begin_regulatory(ob_id: str, at: datetime) -> None:
-        ob = policy.regulatory_obligations.get(ob_id)
-        if ob is None or f"regulatory:{ob_id}" in slots:
-            return
-        begin(
-            f"regulatory:{ob_id}",
-            ClockKind.REGULATORY,
-            at,
-            ob.deadline,
-            line.team,
-            pausable=False,
-            subject=ob_id,
-        )
-        begin(
-            f"regulatory_ack:{ob_id}",
-            ClockKind.REGULATORY,
-            at,
-            ob.acknowledge_within,
-            line.team,
-            pausable=False,
-            subject=ob_id,
-        )
-
-    def targets(kind: ClockKind, tier: str | None) -> Target | None:
-        return policy.targets(line.severity, tier).for_clock(kind)
-
-    begin(
-        "first_response",
-        ClockKind.FIRST_RESPONSE,
-        opened.at,
-        targets(ClockKind.FIRST_RESPONSE, line.tier),
-        line.team,
-    )
-    begin(
-        "resolution",
-        ClockKind.RESOLUTION,
-        opened.at,
-        targets(ClockKind.RESOLUTION, line.tier),
-        line.team,
-        repeating=True,
-    )
-    if d.get("regulatory_obligation"):
-        begin_regulatory(str(d["regulatory_obligation"]), opened.at)
-
-    for ev in history[1:]:
-        at, kind, data = ev.at, ev.kind, ev.data
-        if kind is EventKind.MESSAGE:
-            if data.get("direction") == MessageDirection.OUTBOUND and not resolved:
-                if not first_response_done:
-                    first_response_done = True
-                    end("first_response", at)
-                for slot in [s for s in slots if s.startswith(("regulatory_ack:", "commitment"))]:
-                    end(slot, at)
-                begin(
-                    "next_update",
-                    ClockKind.NEXT_UPDATE,
-                    at,
-                    targets(ClockKind.NEXT_UPDATE, line.tier),
-                    line.team,
-                    repeating=True,
-                )
-        elif kind is EventKind.STATUS_CHANGED:
-            line.statuses.append((at.timestamp(), str(data["to"])))
-        elif kind is EventKind.SEVERITY_CHANGED:
-            line.severity = Severity(data["to"])
-            for slot in ("first_response", "resolution", "next_update"):
-                retarget(slot)
-        elif kind is EventKind.ESCALATED:
-            esc_id = str(data.get("escalation_id"))
-            rule = policy.type_rule(EscalationType(data.get("type") or "tier"))
-            to_tier = data.get("to_tier") or policy.tier_of_team(data.get("to_team"))
-            target = rule.acceptance or policy.targets(line.severity, to_tier).acceptance
-            begin(
-                f"acceptance:{esc_id}",
-                ClockKind.ACCEPTANCE,
-                at,
-                target,
-                data.get("to_team") or line.team,
-                subject=esc_id,
-            )
-        elif kind is EventKind.ACCEPTED:
-            end(f"acceptance:{data.get('escalation_id')}", at)
-            line.team = data.get("team") or line.team
-            new_tier = data.get("tier") or line.tier
-            if new_tier != line.tier:
-                line.tier = new_tier
-                retarget("resolution")
-        elif kind is EventKind.TRANSFER_CANCELLED:
-            end(f"acceptance:{data.get('escalation_id')}", at, cancelled=True)
-        elif kind is EventKind.ASSIGNED:
-            line.team = data.get("team") or line.team
-            line.tier = data.get("tier") or line.tier
-        elif kind is EventKind.FLAGGED:
-            if data.get("regulatory_obligation"):
-                begin_regulatory(str(data["regulatory_obligation"]), at)
-        elif kind is EventKind.APPROVAL_REQUESTED:
-            approval = str(data["approval_id"])
-            begin(
-                f"approval:{approval}",
-                ClockKind.APPROVAL,
-                at,
-                policy.approval_target,
-                line.team,
-                pausable=False,
-                subject=approval,
-                fixed_due=parse_instant(data.get("due_at")),
-            )
-        elif kind is EventKind.APPROVAL_DECIDED:
-            end(f"approval:{data['approval_id']}", at)
-        elif kind is EventKind.COMMITMENT_MADE:
-            due = parse_instant(data.get("due_at"))
-            if due is not None:
-                ahead = max(due.timestamp() - at.timestamp(), 0.0)
-                target = Target(timedelta(seconds=ahead), TimeBasis.CALENDAR)
-                begin(
-                    "commitment",
-                    ClockKind.COMMITMENT,
-                    at,
-                    target,
-                    line.team,
-                    pausable=False,
-                    subject=data.get("by"),
-                    fixed_due=due,
-                    repeating=True,
-                )
-        elif kind is EventKind.RESOLVED:
-            resolved = True
-            line.statuses.append((at.timestamp(), CaseStatus.RESOLVED.value))
-            for slot in slots:
-                # The resolution answers the customer: response, resolution and regulatory
-                # clocks are met (or late); transfer, update and approval clocks lapse.
-                end(
-                    slot, at, cancelled=slot.startswith(("acceptance:", "next_update", "approval:"))
-                )
-        elif kind is EventKind.CLOSED:
-            resolved = True
-            line.statuses.append((at.timestamp(), CaseStatus.CLOSED.value))
-            for slot in slots:
-                end(slot, at, cancelled=True)
-        elif kind is EventKind.REOPENED:
-            resolved = False
-            line.statuses.append((at.timestamp(), CaseStatus.OPEN.value))
-            begin(
-                "resolution",
-                ClockKind.RESOLUTION,
-                at,
-                targets(ClockKind.RESOLUTION, line.tier),
-                line.team,
-                repeating=True,
-            )
-            begin(
-                "next_update",
-                ClockKind.NEXT_UPDATE,
-                at,
-                targets(ClockKind.NEXT_UPDATE, line.tier),
-                line.team,
-                repeating=True,
-            )
-        elif kind is EventKind.CLOCK_FIRED:
-            line.fired.add((str(data["clock"]), str(data["stage"])))
-    return line
 
 
 def _pause_spans(statuses: list[tuple[float, str]], policy: Policy, kind: ClockKind) -> list[Span]:
@@ -473,7 +196,7 @@ def _paused_between(cal: BusinessCalendar, a: float, b: float, pauses: Iterable[
 
 
 def _evaluate(
-    spec: _Spec,
+    spec: Spec,
     cal: BusinessCalendar,
     pauses: list[Span],
     now_t: float,
@@ -498,7 +221,9 @@ def _evaluate(
     elapsed_s = cal.seconds_between(start_t, end_t) - paused_s
 
     stages: list[Stage] = []
-    for f in fractions:
+    if spec.opens_at is not None:  # a window that must not be acted on before it opens
+        stages.append(Stage("open", spec.opens_at.astimezone(tz), (spec.key, "open") in fired))
+    for f in fractions if spec.warnings else ():
         name = f"warning:{f:g}"
         if spec.fixed_due is not None:
             w_t: float | None = start_t + (due_t - start_t) * f if due_t is not None else None
@@ -506,7 +231,7 @@ def _evaluate(
             w_t = _reach(cal, start_t, target_s * f, pauses)
         stages.append(Stage(name, at(w_t), (spec.key, name) in fired))
     stages.append(Stage("breach", at(due_t), (spec.key, "breach") in fired))
-    for level in policy.escalation_levels:
+    for level in policy.escalation_levels if spec.levels else ():
         if level.at == "breach" and level.after and level.applies_to(spec.kind):
             after_t = (
                 cal.add_seconds(due_t, level.after.total_seconds()) if due_t is not None else None
@@ -516,6 +241,8 @@ def _evaluate(
     in_pause = bool(pauses) and pauses[-1][1] is None and pauses[-1][0] <= end_t
     if spec.cancelled:
         state = ClockState.CANCELLED
+    elif spec.missed:
+        state = ClockState.BREACHED
     elif spec.stop is not None:
         state = ClockState.MET if due_t is None or end_t <= due_t else ClockState.MET_LATE
     elif due_t is not None and now_t >= due_t:

@@ -35,6 +35,7 @@ class DecisionKind(StrEnum):
     NOTIFY = "notify"
     RAISE_PRIORITY = "raise_priority"
     FLAG = "flag"  # ownership vacuum, approval overdue, commitment missed…
+    SEND = "send"  # send a customer communication from its template (``flag`` names the kind)
 
 
 @dataclass(frozen=True)

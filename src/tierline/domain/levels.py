@@ -12,12 +12,39 @@ from tierline.domain.case import CaseState
 from tierline.domain.clocks import Clock, Stage
 from tierline.domain.decisions import Decision, DecisionKind, Explanation
 from tierline.domain.policy import Policy
-from tierline.domain.vocabulary import ClockKind, EscalationType
+from tierline.domain.vocabulary import (
+    COMMUNICATION_CLOCKS,
+    MESSAGE_KIND_OF_CLOCK,
+    ClockKind,
+    EscalationType,
+)
 
 
 def stage_decisions(policy: Policy, clock: Clock, stage: Stage, state: CaseState) -> list[Decision]:
     """Decisions for one due stage of one clock; ``policy`` is normally the case's frozen plan."""
-    facts = {
+    if clock.kind in COMMUNICATION_CLOCKS and clock.kind is not ClockKind.COMMITMENT:
+        return communication_decisions(policy, clock, stage, state)
+    if clock.kind is ClockKind.CONFIRMATION:
+        if stage.name != "breach":
+            return []
+        return [
+            Decision(
+                DecisionKind.FLAG,
+                Explanation(
+                    "confirmation_expired",
+                    policy.version,
+                    _facts(clock, stage, state),
+                    "the customer did not confirm the resolution in time: process-closed",
+                ),
+                flag="confirmation_expired",
+            )
+        ]
+    facts = _facts(clock, stage, state)
+    return _sla_decisions(policy, clock, stage, state, facts)
+
+
+def _facts(clock: Clock, stage: Stage, state: CaseState) -> dict[str, object]:
+    return {
         "clock": clock.key,
         "kind": clock.kind.value,
         "stage": stage.name,
@@ -31,6 +58,11 @@ def stage_decisions(policy: Policy, clock: Clock, stage: Stage, state: CaseState
         "team": state.team,
         "owner": state.owner,
     }
+
+
+def _sla_decisions(
+    policy: Policy, clock: Clock, stage: Stage, state: CaseState, facts: dict[str, object]
+) -> list[Decision]:
     out: list[Decision] = []
     is_breach = stage.name == "breach"
     if clock.kind is ClockKind.ACCEPTANCE and is_breach:
@@ -115,3 +147,68 @@ def stage_decisions(policy: Policy, clock: Clock, stage: Stage, state: CaseState
         elif level.notify:
             out.append(Decision(DecisionKind.NOTIFY, explanation, notify=level.notify))
     return out
+
+
+def communication_decisions(
+    policy: Policy, clock: Clock, stage: Stage, state: CaseState
+) -> list[Decision]:
+    """A message owed to the customer: remind whoever owns the next communication, send it
+    ourselves where the policy says so, and widen the circle when it is missed (R-COMM-6)."""
+    kind = MESSAGE_KIND_OF_CLOCK.get(clock.kind, clock.kind.value)
+    facts = _facts(clock, stage, state)
+    auto = kind in policy.communication.auto_send
+    due = clock.due_at.isoformat() if clock.due_at else "?"
+
+    def explain(rule: str, summary: str) -> Explanation:
+        return Explanation(rule, policy.version, facts, summary)
+
+    last_warning = max(
+        (s.name for s in clock.stages if s.name.startswith("warning")),
+        key=lambda n: float(n.split(":")[1]),
+        default=None,
+    )
+    if auto and (stage.name == "open" or stage.name == last_warning):
+        return [
+            Decision(
+                DecisionKind.SEND,
+                explain(f"communication.auto_send.{kind}", f"the {kind} is sent from its template"),
+                flag=kind,
+            )
+        ]
+    if stage.name == "open":
+        return [
+            Decision(
+                DecisionKind.NOTIFY,
+                explain(f"communication.{kind}", f"the {kind} window is open until {due}"),
+                notify=("next_comm_owner",),
+            )
+        ]
+    if stage.name.startswith("warning"):
+        return [
+            Decision(
+                DecisionKind.NOTIFY,
+                explain(f"communication.{kind}", f"the {kind} to the customer is due by {due}"),
+                notify=("next_comm_owner",),
+            )
+        ]
+    if stage.name == "breach":
+        return [
+            Decision(
+                DecisionKind.FLAG,
+                explain(
+                    f"communication.{kind}", f"the {kind} to the customer was not sent by {due}"
+                ),
+                notify=("next_comm_owner",),
+                flag="communication_missed",
+            )
+        ]
+    # breach + N: the coordinator steps in, with whoever the level names.
+    level = next((lv for lv in policy.escalation_levels if lv.stage == stage.name), None)
+    notify = tuple(dict.fromkeys(("coordinator", *(level.notify if level else ()))))
+    return [
+        Decision(
+            DecisionKind.NOTIFY,
+            explain(f"escalation_levels.{stage.name}", f"the {kind} is still missing since {due}"),
+            notify=notify,
+        )
+    ]

@@ -178,11 +178,7 @@ class TriggerEngine:
         if kind is K.CONTACT_TYPE_TIER:
             return self._designated_tier
         if kind is K.CUSTOMER_REQUEST:
-            return lambda s: (
-                {"customer_requested": True}
-                if s.state.customer_requested
-                else None
-            )
+            return lambda s: {"customer_requested": True} if s.state.customer_requested else None
         if kind is K.REGULATORY_FLAG:
             return lambda s: (
                 {"regulatory_obligations": list(s.state.regulatory_obligations)}

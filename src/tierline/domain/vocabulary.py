@@ -48,6 +48,36 @@ class ClockKind(StrEnum):
     REGULATORY = "regulatory"
     APPROVAL = "approval"
     COMMITMENT = "commitment"
+    # Customer communication deadlines (R-COMM): each required message is a clock.
+    ACKNOWLEDGEMENT = "acknowledgement"
+    ESCALATION_NOTICE = "escalation_notice"
+    DAILY_UPDATE = "daily_update"
+    RESOLUTION_MESSAGE = "resolution_message"
+    FOLLOW_UP = "follow_up"
+    CONFIRMATION = "confirmation"  # the customer's window to confirm a resolution
+
+
+#: The message kind (``MESSAGE.kind``, template name) each communication clock waits for.
+MESSAGE_KIND_OF_CLOCK: dict[ClockKind, str] = {
+    ClockKind.ACKNOWLEDGEMENT: "acknowledgement",
+    ClockKind.ESCALATION_NOTICE: "escalation_notice",
+    ClockKind.DAILY_UPDATE: "daily_update",
+    ClockKind.RESOLUTION_MESSAGE: "resolution",
+    ClockKind.FOLLOW_UP: "follow_up",
+}
+
+#: Clocks that stand for a message owed to the customer; their breach alerts the owner of the
+#: next communication and then the coordinator, and never moves the case up a tier.
+COMMUNICATION_CLOCKS: frozenset[ClockKind] = frozenset(
+    {
+        ClockKind.ACKNOWLEDGEMENT,
+        ClockKind.ESCALATION_NOTICE,
+        ClockKind.DAILY_UPDATE,
+        ClockKind.RESOLUTION_MESSAGE,
+        ClockKind.FOLLOW_UP,
+        ClockKind.COMMITMENT,
+    }
+)
 
 
 #: Clocks that a pause status may name; the regulatory and commitment clocks are deliberately

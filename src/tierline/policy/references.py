@@ -154,8 +154,11 @@ def check_references(s: Sections, sink: ProblemList) -> None:
         r.route(rule.default_owner, ("escalation_types", etype, "default_owner"))
     communication = s.get("communication")
     if communication is not None:
-        r.need("contact_types", communication.inbound_contact_type,
-               ("communication", "inbound_contact_type"))
+        r.need(
+            "contact_types",
+            communication.inbound_contact_type,
+            ("communication", "inbound_contact_type"),
+        )
     ownership = s.get("ownership")
     if ownership is not None:
         r.need("roles", ownership.coordinator_role, ("ownership", "coordinator_role"))

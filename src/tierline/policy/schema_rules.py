@@ -195,7 +195,12 @@ CommunicationKind = Literal[
     "acknowledgement", "escalation_notice", "daily_update", "resolution", "follow_up"
 ]
 AlertKind = Literal[
-    "warning", "breach", "vacuum", "approval_due", "commitment_missed", "communication_missed",
+    "warning",
+    "breach",
+    "vacuum",
+    "approval_due",
+    "commitment_missed",
+    "communication_missed",
     "notification",
 ]
 

@@ -432,8 +432,12 @@ def resolve(
     root_cause: str | None = None,
     preventable: bool | None = None,
     five_whys: list[str] | None = None,
+    message: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
+    """Resolve a case. With ``message`` (the resolution message's parts and optionally its text)
+    the message is checked for closure and sent with the resolution; a message missing a part
+    refuses the whole request. Without one, the resolution message becomes a deadline."""
     policy = rt.active().policy
     if root_cause is not None and root_cause not in policy.root_causes:
         raise Invalid(
@@ -455,6 +459,13 @@ def resolve(
                 {"escalation_id": pending.escalation_id, "reason": "case resolved"},
             )
             s.uow.escalations.update(pending.escalation_id, {"status": "cancelled"})
+        if message is not None:
+            from tierline.service.communications import resolution_gate, send
+
+            fields = {k: v for k, v in message.items() if k != "text"}
+            fields.setdefault("root_cause_category", root_cause)
+            flags = resolution_gate(s, fields, message.get("text"))
+            send(s, "resolution", text=message.get("text"), fields=fields, extra={"flags": flags})
         s.record(
             EventKind.RESOLVED,
             {

@@ -99,6 +99,7 @@ def open_escalation(
             "status": "pending",
         }
     )
+    _link_repeat_escalation(s, esc_id)
     if handoff is None and automatic:
         handoff = draft_handoff(s)
         handoff = Handoff(**{**handoff.__dict__, "reason": reason})
@@ -111,6 +112,10 @@ def open_escalation(
             load = s.uow.cases.open_load([p["handle"] for p in coordinators])
             pick = min(coordinators, key=lambda p: (load.get(p["handle"], 0), p["handle"]))
             s.record(EventKind.COORDINATOR_ASSIGNED, {"coordinator": pick["handle"]}, actor=actor)
+    if "escalation_notice" in s.plan.governing.communication.auto_send:
+        from tierline.service.communications import send
+
+        send(s, "escalation_notice", auto=True)
     receivers = (
         [to_person] if to_person else [p["handle"] for p in s.uow.people.in_team(to_team or "")]
     )
@@ -129,6 +134,38 @@ def open_escalation(
             actor=SYSTEM.handle,
         )
     return esc_id
+
+
+def _link_repeat_escalation(s: CaseSession, esc_id: str) -> None:
+    """R-RES-4: the same account escalating the same issue again within the window is a repeat
+    escalation, linked to the earlier one and counted."""
+    state = s.require_state()
+    account = s.row.get("account_id")
+    if not account or s.row.get("repeat_of") is not None:
+        return
+    window = s.plan.governing.communication.repeat_escalation_window
+    earlier = s.uow.cases.find_recent_escalation(
+        account,
+        state.contact_type,
+        str(s.row.get("product_area") or ""),
+        s.now - window,
+        s.case_id,
+    )
+    if earlier is None:
+        return
+    earlier_escalations = s.uow.escalations.for_case(int(earlier["id"]))
+    previous = earlier_escalations[-1]["id"] if earlier_escalations else None
+    s.record(
+        EventKind.LINKED,
+        {
+            "repeat_escalation_of": int(earlier["id"]),
+            "earlier_escalation": previous,
+            "window_days": window.days,
+        },
+        actor=SYSTEM.handle,
+    )
+    s.uow.escalations.update(esc_id, {"repeat_of": previous})
+    s.row["repeat_of"] = int(earlier["id"])
 
 
 def _store_handoff(s: CaseSession, esc_id: str, handoff: Handoff, *, system: bool) -> None:
@@ -215,6 +252,15 @@ def escalate(
             person = s.uow.people.by_handle(to_person)
             if person is None or (to_team and person["team"] != to_team):
                 raise Invalid(f"'{to_person}' is not an active member of team {to_team}")
+        if (
+            escalation_type is EscalationType.CUSTOMER_INITIATED
+            and state.customer_requested
+            and state.acknowledged_at is None
+        ):
+            raise Conflict(
+                "the customer asked for a manager: acknowledge them first, with a commitment of "
+                "who will contact them and when (POST /api/cases/{id}/acknowledge)"
+            )
         if to_team == state.team and to_person in (None, state.owner):
             raise Conflict(f"the case is already with team {to_team}; choose another target")
         if parsed is not None:

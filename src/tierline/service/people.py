@@ -95,8 +95,9 @@ def authenticate(rt: Tierline, token: str | None) -> Actor:
     return actor_from_person(person, rt.active().policy)
 
 
-def pick_person(uow: UnitOfWork, team: str, skills: Sequence[str],
-                policy: Policy | None = None) -> str | None:
+def pick_person(
+    uow: UnitOfWork, team: str, skills: Sequence[str], policy: Policy | None = None
+) -> str | None:
     """The active member of ``team`` who works cases (not its lead), has the skills, and
     carries the least open load (R-ROUTE-1)."""
     members = [p for p in uow.people.in_team(team) if p["active"]]

@@ -20,7 +20,14 @@ from tierline.domain.events import CaseEvent, EventKind
 from tierline.domain.levels import stage_decisions
 from tierline.domain.ownership import ownership
 from tierline.domain.priority import assess_priority
-from tierline.domain.vocabulary import AccountValue, ClockKind
+from tierline.domain.vocabulary import (
+    COMMUNICATION_CLOCKS,
+    AccountValue,
+    CaseStatus,
+    ClockKind,
+    ClosureKind,
+    EscalationType,
+)
 from tierline.service.actors import SYSTEM, Actor
 from tierline.service.errors import Conflict, NotFound
 from tierline.service.messages import Messenger
@@ -187,6 +194,13 @@ class CaseSession:
         if escalations:
             levels = self.policy.policy.tier_level
             chosen = max(escalations, key=lambda d: levels(d.target_tier))  # first of the highest
+        # A customer who asked for a manager is acknowledged, with a commitment, before any
+        # transfer (R-COMM-5): the escalation waits for POST /acknowledge, which carries it out.
+        deferred = (
+            chosen is not None
+            and chosen.escalation_type is EscalationType.CUSTOMER_INITIATED
+            and state.acknowledged_at is None
+        )
         for d in decisions:
             merged = d.kind is DecisionKind.ESCALATE and d is not chosen
             self.record(
@@ -196,9 +210,20 @@ class CaseSession:
                     "tier": state.tier or "",
                     "decision": d.to_data(),
                     "merged_into": chosen.rule if merged and chosen else None,
+                    "deferred": "acknowledgement required" if deferred and d is chosen else None,
                 },
                 actor=SYSTEM.handle,
             )
+        if deferred:
+            assert chosen is not None
+            self.messages.notify(
+                ("owner", "next_comm_owner"),
+                "the customer asked for a manager: acknowledge them and commit to who will "
+                "contact them and when before the case moves",
+                chosen.to_data(),
+            )
+            chosen = None
+            decisions = [d for d in decisions if d.kind is not DecisionKind.ESCALATE]
         self._apply(decisions, automatic=True, only=chosen)
 
     def _apply(
@@ -220,6 +245,19 @@ class CaseSession:
                     automatic=automatic,
                     rule_id=d.rule,
                     explanation=d.explanation.to_data(),
+                )
+            if d.kind is DecisionKind.SEND and d.flag:
+                from tierline.service.communications import send
+
+                send(self, d.flag, auto=True)
+            if d.flag == "confirmation_expired" and state.status == CaseStatus.RESOLVED.value:
+                self.record(
+                    EventKind.CLOSED,
+                    {
+                        "closure": ClosureKind.PROCESS_CLOSED.value,
+                        "reason": "the customer did not confirm within the confirmation window",
+                    },
+                    actor=SYSTEM.handle,
                 )
             if d.priority_raise:
                 self.record(
@@ -250,9 +288,12 @@ class CaseSession:
             candidates.append(trigger_check)
         candidates.extend(self.messages.extra_deadlines())
         next_due = min(candidates) if candidates else None
-        comm_due = min(
-            [d for d in (due(ClockKind.COMMITMENT), due(ClockKind.NEXT_UPDATE)) if d], default=None
-        )
+        comm_dues = [
+            c.due_at
+            for c in clocks.clocks
+            if c.kind in COMMUNICATION_CLOCKS and c.running and c.due_at is not None
+        ]
+        comm_due = min(comm_dues, key=lambda d: d.timestamp()) if comm_dues else None
         return {
             "severity": state.severity.value,
             "priority": self._priority(),
@@ -274,13 +315,19 @@ class CaseSession:
             "regulatory_due": due(ClockKind.REGULATORY),
             "communication_due": comm_due,
             "next_due_at": next_due,
-            "breached": any(c.breached for c in clocks.clocks),
+            # SLA breaches; missed customer messages are reported as communications.
+            "breached": any(
+                c.breached
+                for c in clocks.clocks
+                if c.kind not in COMMUNICATION_CLOCKS and c.kind is not ClockKind.CONFIRMATION
+            ),
             "repeat_contacts": state.repeat_contacts,
             "reopen_count": state.reopen_count,
             "transfers": len(state.transfers),
             "ping_pong": state.ping_pong,
             "escalation_count": len(state.escalation_types),
             "incident_id": state.incident_id,
+            "repeat_of": self.row.get("repeat_of"),
             "root_cause": state.root_cause,
             "clocks": [c.to_data() for c in clocks.clocks],
             "state": {
@@ -317,6 +364,10 @@ class CaseSession:
                 "retry the request"
             )
         self.messages.flush([(p.event, s) for p, s in zip(self.pending, seqs, strict=True)])
+        assert self.clocks is not None
+        self.uow.communications.sync(
+            self.case_id, self.clocks, values["next_comm_owner"], values["team"], self.now
+        )
         self.row.update(values)
         self.row["version"] = int(self.row["version"]) + 1
         self.pending = []

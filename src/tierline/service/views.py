@@ -88,6 +88,10 @@ def get_case(rt: Tierline, case_id: int, actor: Actor) -> dict[str, Any]:
         detail["approvals"] = [
             {k: _iso(v) for k, v in a.items()} for a in uow.approvals.for_case(case_id)
         ]
+        if row.get("incident_id"):
+            from tierline.service.incidents import incident_summary
+
+            detail["incident"] = incident_summary(uow, str(row["incident_id"]))
         detail["handoffs"] = [
             {k: _iso(v) for k, v in h.items()} for h in uow.handoffs.for_case(case_id)
         ]

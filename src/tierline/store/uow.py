@@ -13,6 +13,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from tierline.store.communications import CommunicationRepo
 from tierline.store.eventlog import EventLog
 from tierline.store.mail import MailRepo
 from tierline.store.outbox import OutboxRepo
@@ -88,9 +89,7 @@ class UnitOfWork:
         self.is_postgres = engine.dialect.name == "postgresql"
         self._conn: Connection | None = None
         self._lock = (
-            _sqlite_write_lock(engine)
-            if engine.dialect.name == "sqlite" and not readonly
-            else None
+            _sqlite_write_lock(engine) if engine.dialect.name == "sqlite" and not readonly else None
         )
 
     @property
@@ -127,6 +126,7 @@ class UnitOfWork:
         self.policies = PolicyRepo(c)
         self.plans = PlanRepo(c)
         self.mail = MailRepo(c)
+        self.communications = CommunicationRepo(c)
         return self
 
     def commit(self) -> None:

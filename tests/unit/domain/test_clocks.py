@@ -29,7 +29,7 @@ H = timedelta(hours=1)
 
 def clocks_at(s: Story, now: str, p: Policy | None = None) -> ClockSet:
     p = p or policy()
-    return compute_clocks(s.events, p, calendars(p), s.at(now))
+    return compute_clocks(s.events, p, calendars(p), s.at(now), communications=False)
 
 
 def story(**opened: object) -> Story:
@@ -513,7 +513,7 @@ def test_due_stages_inside_the_repeated_autumn_hour_compare_real_time() -> None:
     p = replace(policy(), calendars={"berlin": allday})
     s = Story().opened("2026-10-24T22:40")
     now = datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=BERLIN)
-    cs = compute_clocks(s.events, p, calendars(p), now)
+    cs = compute_clocks(s.events, p, calendars(p), now, communications=False)
     fr = cs.get("first_response")
     assert fr is not None and fr.state is ClockState.BREACHED
     assert (

@@ -18,7 +18,7 @@ def decide(
     s: Story, now: str, key: str, stage: str, p: Policy | None = None
 ) -> tuple[list[Decision], Clock]:
     p = p or policy()
-    cs = compute_clocks(s.events, p, calendars(p), s.at(now))
+    cs = compute_clocks(s.events, p, calendars(p), s.at(now), communications=False)
     clock = cs.get(key)
     assert clock is not None, [c.key for c in cs.clocks]
     st: Stage = next(x for x in clock.stages if x.name == stage)
