@@ -14,7 +14,7 @@ from tierline.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tierline.config import Settings
 from tierline.service.runtime import Tierline
 from tierline.store.db import make_engine
-from tierline.store.tables import outbox
+from tierline.store.tables import alerts
 from tierline.worker.lock import WorkerAlreadyRunning
 from tierline.worker.runner import Worker
 
@@ -29,13 +29,12 @@ def fired(env: Env, case_id: int) -> list[tuple[str, str]]:
 
 
 def notified(env: Env, case_id: int) -> list[str]:
+    """Who was alerted about the case (delivery itself is test_alerts' subject)."""
     with env.rt.uow(readonly=True) as uow:
         rows = uow.conn.execute(
-            select(outbox.c.recipient).where(
-                outbox.c.case_id == case_id, outbox.c.kind == "notification"
-            )
+            select(alerts.c.recipient, alerts.c.intended_for).where(alerts.c.case_id == case_id)
         ).all()
-    return [r[0] for r in rows]
+    return [r.intended_for or r.recipient for r in rows]
 
 
 def test_warning_breach_and_breach_plus_two_hours(env: Env) -> None:
@@ -86,7 +85,8 @@ def test_unaccepted_transfer_becomes_an_ownership_vacuum(env: Env) -> None:
     (vacuum,) = [
         e
         for e in env.get("max", f"/api/cases/{cid}/timeline").json()["events"]
-        if e["kind"] == "clock_fired" and e["data"]["clock"] == f"acceptance:{esc}"
+        if e["kind"] == "clock_fired"
+        and e["data"]["clock"] == f"acceptance:{esc}"
         and e["data"]["stage"] == "breach"
     ]
     assert vacuum["data"]["decisions"][0]["flag"] == "ownership_vacuum"

@@ -12,13 +12,14 @@ from tierline.api.auth import current_actor
 from tierline.api.schemas import (
     AcknowledgeIn,
     CommunicationIn,
+    HoursIn,
     IncidentIn,
     IncidentLinkIn,
     IncidentMessageIn,
     ResolutionMessageIn,
 )
 from tierline.domain.resolution import check_resolution
-from tierline.service import communications, incidents, views
+from tierline.service import alerts, communications, incidents, views
 from tierline.service.actors import Actor
 from tierline.service.errors import Invalid
 from tierline.service.runtime import Tierline
@@ -191,4 +192,41 @@ def tell_affected(
     """One proactive message to every affected account (R-WARN-4), recorded on each case."""
     return incidents.tell_affected(
         rt_of(request), actor, incident_id, message=body.message, subject=body.subject
+    )
+
+
+@router.get("/alerts")
+def list_alerts(
+    request: Request,
+    status: str | None = None,
+    limit: int = 100,
+    actor: Actor = Depends(current_actor),
+) -> dict[str, Any]:
+    """The signed-in person's alerts (sent to them, or meant for them while off duty)."""
+    return {"alerts": alerts.my_alerts(rt_of(request), actor, status, limit)}
+
+
+@router.post("/alerts/{alert_id}/ack")
+def ack_alert(
+    alert_id: int, request: Request, actor: Actor = Depends(current_actor)
+) -> dict[str, Any]:
+    """Stop an alert's reminders."""
+    return alerts.acknowledge(rt_of(request), actor, alert_id)
+
+
+@router.post("/cases/{case_id}/alerts/ack")
+def ack_case_alerts(
+    case_id: int, request: Request, actor: Actor = Depends(current_actor)
+) -> dict[str, Any]:
+    """Acknowledge every open alert of one case for the signed-in person."""
+    return alerts.acknowledge_case(rt_of(request), actor, case_id)
+
+
+@router.put("/people/{handle}/hours")
+def set_hours(
+    handle: str, body: HoursIn, request: Request, actor: Actor = Depends(current_actor)
+) -> dict[str, Any]:
+    """A person's working calendar and quiet hours, which alerts respect."""
+    return alerts.set_hours(
+        rt_of(request), actor, handle, calendar=body.calendar, quiet_hours=body.quiet_hours
     )

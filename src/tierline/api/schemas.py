@@ -149,6 +149,11 @@ class AcknowledgeIn(Body):
     commitment: CommitmentIn
 
 
+class HoursIn(Body):
+    calendar: str | None = Field(default=None, max_length=100)
+    quiet_hours: list[str] | None = Field(default=None, max_length=6)
+
+
 class IncidentIn(Body):
     id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
     title: str = Field(min_length=1, max_length=500)

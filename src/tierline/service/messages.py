@@ -43,6 +43,56 @@ def case_token(case_id: int) -> str:
     return f"[TL-{case_id}]"
 
 
+def alert_kind(data: dict[str, Any]) -> str:
+    """What sort of alert a decision raises (the policy's digest and repeat rules use it)."""
+    flag = data.get("flag")
+    if flag:
+        return {"ownership_vacuum": "vacuum", "approval_overdue": "approval_due"}.get(
+            str(flag), str(flag)
+        )
+    rule = str((data.get("explanation") or {}).get("rule") or "")
+    if rule.startswith("escalation_levels.warning") or (
+        rule.startswith("communication.")
+        and "due by" in str((data.get("explanation") or {}).get("summary") or "")
+    ):
+        return "warning"
+    if rule.startswith("escalation_levels.breach"):
+        return "breach"
+    return "notification"
+
+
+def alert_rows_for(
+    case_id: int,
+    seq: int,
+    recipients: Sequence[str],
+    summary: str,
+    data: dict[str, Any],
+    relations: Sequence[str],
+    now: datetime,
+    policy: Any,
+) -> list[dict[str, Any]]:
+    kind = alert_kind(data)
+    explanation = data.get("explanation") or {}
+    topic = (explanation.get("facts") or {}).get("clock") or explanation.get("rule") or summary
+    return [
+        {
+            "case_id": case_id,
+            "recipient": handle,
+            "intended_for": None,
+            "kind": kind,
+            "summary": summary,
+            "payload": {"decision": data, "relations": list(relations), "event_seq": seq},
+            "dedupe_key": f"{case_id}:{kind}:{handle}:{topic}"[:300],
+            "digest": kind in policy.alerts.digest_kinds,
+            "status": "pending",
+            "created_at": now,
+            "deliver_after": now,
+            "repeats": 0,
+        }
+        for handle in recipients
+    ]
+
+
 @dataclass
 class _Notice:
     event_index: int  # the pending event it belongs to
@@ -161,48 +211,23 @@ class Messenger:
         case_id = s.case_id
         rows: list[dict[str, Any]] = []
         sensitive = frozenset(self.rt.active().policy.sensitive_fields)
+        alert_rows: list[dict[str, Any]] = []
         for notice in self._notices:
             idx = max(notice.event_index, 0)
             seq = written[idx][1] if idx < len(written) else written[-1][1]
-            rule = notice.data.get("explanation", {}).get("rule", "")
-            for handle in notice.recipients:
-                rows.append(
-                    self._row(
-                        f"case:{case_id}:ev:{seq}:notify:{handle}:{rule}",
-                        "notification",
-                        "log",
-                        handle,
-                        notice.summary,
-                        {
-                            "case_id": case_id,
-                            "recipient": handle,
-                            "summary": notice.summary,
-                            "decision": notice.data,
-                            "relations": notice.relations,
-                        },
-                        now,
-                        seq,
-                    )
+            alert_rows.extend(
+                alert_rows_for(
+                    case_id,
+                    seq,
+                    notice.recipients,
+                    notice.summary,
+                    notice.data,
+                    notice.relations,
+                    now,
+                    self.rt.active().policy,
                 )
-            if settings.notify_webhook_url:
-                rows.append(
-                    self._row(
-                        f"case:{case_id}:ev:{seq}:notify-webhook:{rule}",
-                        "notification",
-                        "webhook",
-                        settings.notify_webhook_url,
-                        notice.summary,
-                        {
-                            "type": "notification",
-                            "case_id": case_id,
-                            "recipients": notice.recipients,
-                            "summary": notice.summary,
-                            "decision": redact(notice.data, sensitive),
-                        },
-                        now,
-                        seq,
-                    )
-                )
+            )
+        self.uow.alerts.add_many(alert_rows)
         if settings.webhook_urls:
             summary = self._case_summary()
             for ev, seq in written:

@@ -13,6 +13,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from tierline.store.alerts import AlertRepo
 from tierline.store.communications import CommunicationRepo
 from tierline.store.eventlog import EventLog
 from tierline.store.mail import MailRepo
@@ -127,6 +128,7 @@ class UnitOfWork:
         self.plans = PlanRepo(c)
         self.mail = MailRepo(c)
         self.communications = CommunicationRepo(c)
+        self.alerts = AlertRepo(c, self.is_postgres)
         return self
 
     def commit(self) -> None:

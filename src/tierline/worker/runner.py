@@ -28,6 +28,7 @@ from tierline.channels.base import Channel, DeliveryError
 from tierline.channels.log import LogChannel
 from tierline.channels.webhook import WebhookChannel
 from tierline.service.actors import SYSTEM
+from tierline.service.errors import ServiceError
 from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
 from tierline.store.tables import cases
@@ -47,6 +48,7 @@ class TickResult:
     delivered: int = 0
     delivery_failures: int = 0
     lag_seconds: float = 0.0  # how late the oldest due case was when claimed
+    alerts: int = 0  # staff alerts, digests and reminders sent
 
 
 def default_channels(rt: Tierline) -> dict[str, Channel]:
@@ -103,7 +105,7 @@ class Worker:
                 ticks += 1
                 if max_ticks is not None and ticks >= max_ticks:
                     break
-                busy = result.fired or result.delivered
+                busy = result.fired or result.delivered or result.alerts
                 if not busy:
                     stop.wait(self.rt.settings.worker_poll_seconds)
         finally:
@@ -115,6 +117,7 @@ class Worker:
         result = TickResult()
         when = now or self.rt.now()
         self.fire_due(when, result)
+        self.dispatch_alerts(now or self.rt.now(), result)
         self.deliver(now or self.rt.now(), result)
         if time.monotonic() - self._last_beat > 5:
             self._last_beat = time.monotonic()
@@ -167,6 +170,16 @@ class Worker:
                     )
             uow.commit()
         self.fired_total += result.fired
+
+    def dispatch_alerts(self, now: datetime, result: TickResult) -> None:
+        """Staff alerts: on-duty routing, dedupe, digests, reminders (service.alerts)."""
+        from tierline.service.alerts import dispatch
+
+        try:
+            self.rt.active()
+        except ServiceError:  # no policy yet: nobody to alert
+            return
+        result.alerts += dispatch(self.rt, now)
 
     def deliver(self, now: datetime, result: TickResult) -> None:
         rt = self.rt

@@ -1,0 +1,89 @@
+"""Staff alerts: written with the decision that raised them, dispatched later by the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from tierline.store.tables import alerts
+
+
+class AlertRepo:
+    def __init__(self, conn: Connection, is_postgres: bool) -> None:
+        self.conn = conn
+        self.is_postgres = is_postgres
+
+    def add_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(alerts), list(rows))
+
+    def _claim(self, where: Any, limit: int) -> list[dict[str, Any]]:
+        q = select(alerts).where(where).order_by(alerts.c.id).limit(limit)
+        if self.is_postgres:
+            q = q.with_for_update(skip_locked=True)
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    def due(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        """Pending alerts whose delivery time has come (claimed on PostgreSQL)."""
+        return self._claim(and_(alerts.c.status == "pending", alerts.c.deliver_after <= now), limit)
+
+    def reminders_due(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        return self._claim(
+            and_(
+                alerts.c.status == "sent",
+                alerts.c.acknowledged_at.is_(None),
+                alerts.c.next_repeat_at <= now,
+            ),
+            limit,
+        )
+
+    def recently_sent(self, dedupe_key: str, since: datetime) -> bool:
+        q = (
+            select(func.count())
+            .select_from(alerts)
+            .where(
+                alerts.c.dedupe_key == dedupe_key,
+                alerts.c.status.in_(["sent", "acknowledged"]),
+                alerts.c.delivered_at >= since,
+            )
+        )
+        return int(self.conn.execute(q).scalar_one()) > 0
+
+    def update(self, alert_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
+
+    def get(self, alert_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(alerts).where(alerts.c.id == alert_id)).mappings().first()
+        return dict(row) if row else None
+
+    def for_person(self, handle: str, status: str | None, limit: int) -> list[dict[str, Any]]:
+        q = select(alerts).where(or_(alerts.c.recipient == handle, alerts.c.intended_for == handle))
+        if status:
+            q = q.where(alerts.c.status == status)
+        return [
+            dict(r)
+            for r in self.conn.execute(q.order_by(alerts.c.id.desc()).limit(limit)).mappings()
+        ]
+
+    def acknowledge(self, ids: Sequence[int], who: str, now: datetime) -> int:
+        if not ids:
+            return 0
+        res = self.conn.execute(
+            update(alerts)
+            .where(alerts.c.id.in_(list(ids)), alerts.c.acknowledged_at.is_(None))
+            .values(
+                acknowledged_at=now, acknowledged_by=who, status="acknowledged", next_repeat_at=None
+            )
+        )
+        return int(res.rowcount or 0)
+
+    def open_for_case(self, case_id: int, handle: str) -> list[int]:
+        q = select(alerts.c.id).where(
+            alerts.c.case_id == case_id,
+            alerts.c.acknowledged_at.is_(None),
+            or_(alerts.c.recipient == handle, alerts.c.intended_for == handle),
+        )
+        return [int(r[0]) for r in self.conn.execute(q)]
