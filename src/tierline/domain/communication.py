@@ -306,7 +306,7 @@ def _daily_updates(
             ClockKind.DAILY_UPDATE,
             begin,
             Target(close_at - begin, TimeBasis.CALENDAR),
-            ALWAYS_OPEN.name,
+            cal.name,  # the team's calendar: instants read in its local time
             pausable=False,
             fixed_due=close_at,
             levels=True,

@@ -27,10 +27,10 @@ _MIN_CHARS = 15
 _PLACEHOLDERS = {"n/a", "na", "none", "-", "tbd", "todo", "see above", "fixed", "resolved", "done"}
 _APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|apologies|regret)\b", re.IGNORECASE)
 _JARGON = re.compile(
-    r"\b(null ?pointer|npe|exception|stack ?trace|segfault|http [45]\d\d|[45]\d\d error|"
-    r"regression|hotfix|deploy(?:ment|ed)?|rollback|race condition|deadlock|sql|api gateway|"
-    r"k8s|kubernetes|pod|cache invalidation|config drift|jira-\d+|inc\d{5,}|v\d+\.\d+\.\d+)\b"
-    r"|\b\w+\.(?:py|java|js|go|rb|ts)\b|traceback",
+    r"\b\w*(?:exception|nullpointer)\w*\b|\bnull ?pointer\b|\b(?:npe|stack ?trace|segfault|"
+    r"http [45]\d\d|[45]\d\d error|regression|hotfix|deploy(?:ment|ed)?|rollback|race condition|"
+    r"deadlock|sql|api gateway|k8s|kubernetes|pod|cache invalidation|config drift|jira-\d+|"
+    r"inc\d{5,}|v\d+\.\d+\.\d+|traceback)\b|\b\w+\.(?:py|java|js|go|rb|ts)\b",
     re.IGNORECASE,
 )
 _BARE = re.compile(
