@@ -438,11 +438,11 @@ CASES = [
     ),
     Broken(
         "template syntax",
-        "Has the fix held?",
-        "Has the fix held? {{ oops",
-        "|\n        Hello {{ customer_name }}, we resolved",
-        "communication.templates.follow_up.en",
-        "template line 2",
+        "Your next update will come by",
+        "Your next update will come by {{ oops",
+        "|\n        Subject: Update on your case",
+        "communication.templates.daily_update.en",
+        "template line 5",
     ),
     Broken(
         "unknown handoff field",
@@ -590,6 +590,7 @@ def test_empty_sections_and_duplicate_routing_ids(saas_text: str) -> None:
 
 
 def test_a_template_nested_beyond_reason_is_a_problem(saas_text: str) -> None:
-    text = edit(saas_text, "Has the fix held?", "{{ " + "(" * 5000 + ")" * 5000 + " }}")
+    text = edit(saas_text, "Your next update will come by",
+                "{{ " + "(" * 5000 + ")" * 5000 + " }}")
     (found,) = problems(text)
-    assert "communication.templates.follow_up.en: the template nests too deeply" in found
+    assert "communication.templates.daily_update.en: the template nests too deeply" in found
