@@ -20,12 +20,12 @@ from sqlalchemy import update
 from tierline.clock import FakeClock
 from tierline.domain.case import Account
 from tierline.domain.vocabulary import Channel, ClosureKind, EscalationType, MessageDirection
-from tierline.service import approvals, cases, escalations
+from tierline.service import approvals, cases, communications, escalations
 from tierline.service.actors import Actor
 from tierline.service.errors import ServiceError
 from tierline.service.people import add_person
 from tierline.service.runtime import Tierline
-from tierline.store.tables import outbox
+from tierline.store.tables import alerts, outbox
 from tierline.worker.runner import TickResult, Worker
 
 from .organisation import PEOPLE, accounts
@@ -127,8 +127,11 @@ class DemoBuilder:
                 if rng.random() < 0.3:
                     steps.append((h * rng.uniform(1, 8), _approval))
                 steps.append((h * rng.uniform(2, 60), _reply_specialist))
-        elif roll < 0.55:  # the customer asks for a manager
+        elif roll < 0.55:  # the customer asks for a manager, is acknowledged, then escalated
             steps.append((h * rng.uniform(1, 24), _asks_for_manager))
+            steps.append((h * rng.uniform(0.05, 0.5), _acknowledge))
+        if rng.random() < 0.5:
+            steps.append((h * rng.uniform(20, 30), _daily_update))
         if rng.random() < 0.25:
             steps.append((h * rng.uniform(1, 10), _wait_on_customer))
             steps.append((h * rng.uniform(5, 48), _customer_replies))
@@ -195,8 +198,10 @@ class DemoBuilder:
             worker.fire_due(next_tick, stats)
             next_tick += timedelta(minutes=30)
         self.clock.set(end)
-        with self.rt.uow() as uow:  # history's notifications were "sent" back then
+        with self.rt.uow() as uow:  # history's alerts and messages went out back then
             uow.conn.execute(update(outbox).values(status="sent", sent_at=end))
+            uow.conn.execute(update(alerts).where(alerts.c.status == "pending")
+                             .values(status="sent", delivered_at=end, next_repeat_at=None))
             uow.commit()
         return {"cases": done, "clock_rounds": stats.fired, "skipped_steps": len(self.failures)}
 
@@ -347,6 +352,7 @@ def _reply_specialist(c: _Ctx) -> None:
 
 
 def _asks_for_manager(c: _Ctx) -> None:
+    # The customer's own words flag the request; the escalation waits for the acknowledgement.
     cases.add_message(
         c.rt,
         c.cid,
@@ -354,7 +360,28 @@ def _asks_for_manager(c: _Ctx) -> None:
         direction=MessageDirection.INBOUND,
         body="This is the third time I write. I want to speak to a manager!",
     )
-    cases.flag(c.rt, c.cid, c.as_("sue"), situation="asks_for_manager")
+
+
+def _acknowledge(c: _Ctx) -> None:
+    communications.acknowledge(
+        c.rt,
+        c.cid,
+        c.as_("sue"),
+        commitment_by="cora",
+        commitment_due=c.rt.now() + timedelta(hours=c.b.rng.choice([1, 2, 3])),
+        message="I understand how frustrating this has been, and I want to make it right.",
+    )
+
+
+def _daily_update(c: _Ctx) -> None:
+    who = c.owner()
+    communications.send_communication(
+        c.rt,
+        c.cid,
+        c.as_(who if who in c.b.actors else "sue"),
+        kind="daily_update",
+        text="We are still investigating and have narrowed the cause down; more tomorrow.",
+    )
 
 
 def _wait_on_customer(c: _Ctx) -> None:
@@ -394,6 +421,15 @@ def _resolve(c: _Ctx) -> None:
             "customer_education",
         ]
     )
+    message = None
+    if c.b.rng.random() < 0.8:  # most resolutions go out with a complete message
+        message = {
+            "what_was_done": "We found the faulty setting and corrected it for your account.",
+            "impact_acknowledged": "We know this disrupted your team's work for several days.",
+            "root_cause": "A change on our side left your account with an outdated setting.",
+            "recurrence_prevention": "We now check every account's settings after each change.",
+            "apology": "We are sorry for the trouble this caused; it was our mistake.",
+        }
     cases.resolve(
         c.rt,
         c.cid,
@@ -401,6 +437,7 @@ def _resolve(c: _Ctx) -> None:
         summary="Fixed and verified with the customer",
         root_cause=cause,
         preventable=cause != "customer_education",
+        message=message,
     )
 
 
