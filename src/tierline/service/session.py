@@ -354,6 +354,7 @@ class CaseSession:
 
     def _write(self, active: ActivePolicy) -> dict[str, Any]:
         values = self.projection(active)
+        new_case = int(self.row["audit_seq"]) == 0
         seq, head, seqs = self.uow.events.append(
             self.case_id, self.pending, int(self.row["audit_seq"]), self.row["audit_head"], self.now
         )
@@ -366,7 +367,12 @@ class CaseSession:
         self.messages.flush([(p.event, s) for p, s in zip(self.pending, seqs, strict=True)])
         assert self.clocks is not None
         self.uow.communications.sync(
-            self.case_id, self.clocks, values["next_comm_owner"], values["team"], self.now
+            self.case_id,
+            self.clocks,
+            values["next_comm_owner"],
+            values["team"],
+            self.now,
+            new_case=new_case,
         )
         self.row.update(values)
         self.row["version"] = int(self.row["version"]) + 1

@@ -22,6 +22,26 @@ _STATUS = {
 }
 
 
+_UPSERTS: dict[str, Any] = {}
+_FIELDS = ("kind", "opens_at", "due_at", "sent_at", "status", "owner", "team", "updated_at")
+
+
+def _upsert(dialect: str) -> Any:
+    """The insert-or-update statement, built once per dialect (building it costs more than
+    running it)."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        ins = (
+            pg_insert(communications) if dialect == "postgresql" else sqlite_insert(communications)
+        )
+        stmt = ins.on_conflict_do_update(
+            index_elements=["case_id", "clock_key"],
+            set_={k: ins.excluded[k] for k in _FIELDS},
+        )
+        _UPSERTS[dialect] = stmt
+    return stmt
+
+
 def status_of(clock: Clock) -> str:
     if clock.state in _STATUS:
         return _STATUS[clock.state]
@@ -33,8 +53,17 @@ class CommunicationRepo:
         self.conn = conn
 
     def sync(
-        self, case_id: int, clocks: ClockSet, owner: str | None, team: str | None, now: datetime
+        self,
+        case_id: int,
+        clocks: ClockSet,
+        owner: str | None,
+        team: str | None,
+        now: datetime,
+        *,
+        new_case: bool = False,
     ) -> None:
+        """Bring the case's stored communications in line with its clocks (``new_case``: there
+        is nothing stored yet, so no need to look)."""
         wanted: dict[str, dict[str, Any]] = {}
         for c in clocks.clocks:
             if c.kind not in COMMUNICATION_CLOCKS:
@@ -51,14 +80,18 @@ class CommunicationRepo:
             }
         if not wanted:
             return
-        stored = {
-            r.clock_key: (r.status, r.due_at)
-            for r in self.conn.execute(
-                select(
-                    communications.c.clock_key, communications.c.status, communications.c.due_at
-                ).where(communications.c.case_id == case_id)
-            )
-        }
+        stored = (
+            {}
+            if new_case
+            else {
+                r.clock_key: (r.status, r.due_at)
+                for r in self.conn.execute(
+                    select(
+                        communications.c.clock_key, communications.c.status, communications.c.due_at
+                    ).where(communications.c.case_id == case_id)
+                )
+            }
+        )
         rows = []
         for key, v in wanted.items():
             old = stored.get(key)
@@ -83,28 +116,7 @@ class CommunicationRepo:
                 }
             )
         if rows:
-            ins = (
-                pg_insert(communications)
-                if self.conn.dialect.name == "postgresql"
-                else sqlite_insert(communications)
-            )
-            stmt = ins.on_conflict_do_update(
-                index_elements=["case_id", "clock_key"],
-                set_={
-                    k: ins.excluded[k]
-                    for k in (
-                        "kind",
-                        "opens_at",
-                        "due_at",
-                        "sent_at",
-                        "status",
-                        "owner",
-                        "team",
-                        "updated_at",
-                    )
-                },
-            )
-            self.conn.execute(stmt, rows)
+            self.conn.execute(_upsert(self.conn.dialect.name), rows)
 
     def compliance(
         self,
