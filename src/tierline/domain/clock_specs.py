@@ -186,7 +186,10 @@ def gather_sla(history: Sequence[CaseEvent], policy: Policy) -> Timeline:
     for ev in history[1:]:
         at, kind, data = ev.at, ev.kind, ev.data
         if kind is EventKind.MESSAGE:
-            if data.get("direction") == MessageDirection.OUTBOUND and not resolved:
+            # A message Tierline sent by itself (a template on a timer) is not a person
+            # answering: it meets communication deadlines, not response clocks or promises.
+            human = not data.get("auto")
+            if data.get("direction") == MessageDirection.OUTBOUND and not resolved and human:
                 if not first_response_done:
                     first_response_done = True
                     end("first_response", at)

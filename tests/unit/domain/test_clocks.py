@@ -537,3 +537,22 @@ def test_a_commitment_target_is_the_real_time_to_the_promised_instant() -> None:
     com = clocks_at(s, "2026-03-28T19:00").get("commitment#1")
     assert com is not None and com.target.duration == 38 * H
     assert com.target.describe() == "1d14h calendar"
+
+
+def test_an_automatic_message_does_not_count_as_a_first_response() -> None:
+    from tierline.domain.events import CaseEvent, EventKind
+
+    s = story()
+    s.events.append(
+        CaseEvent(
+            s.at("2026-03-02T09:30"),
+            EventKind.MESSAGE,
+            {"direction": "outbound", "kind": "escalation_notice", "auto": True},
+            "system",
+        )
+    )
+    fr = clocks_at(s, "2026-03-02T10:00").get("first_response")
+    assert fr is not None and fr.running
+    s.reply("2026-03-02T10:30")
+    fr = clocks_at(s, "2026-03-02T11:00").get("first_response")
+    assert fr is not None and fr.state.value == "met" and fr.stopped_at == s.at("2026-03-02T10:30")
