@@ -316,7 +316,9 @@ def _daily_updates(
         elif end is not None and end <= close_at:
             spec.stop, spec.cancelled = end, True  # resolved that day: the resolution says it
         elif close_at <= now:
-            spec.stop, spec.missed = close_at, True
+            # Missed, but not stopped: its breach stages still have to alert someone; once
+            # acted on they are no longer pending.
+            spec.missed = True
         specs.append(spec)
         if close_at > horizon or spec.cancelled:
             break

@@ -67,6 +67,22 @@ def _field_value(field: str, sit: Situation) -> Any:
     raise KeyError(field)
 
 
+#: Rules about a fact that happens once (the customer asked, a flag was raised, the account is
+#: VIP) fire once per case; the others (time in tier, the designated tier, waits, authority)
+#: once per tier, since a new tier brings a new situation.
+ONCE_PER_CASE = frozenset(
+    {
+        TriggerKind.CUSTOMER_REQUEST,
+        TriggerKind.REGULATORY_FLAG,
+        TriggerKind.SUSPECTED_DEFECT,
+        TriggerKind.REPEAT_CONTACTS,
+        TriggerKind.ACCOUNT_VALUE,
+        TriggerKind.TIME_SENSITIVE_CATEGORY,
+        TriggerKind.FRUSTRATION,
+        TriggerKind.MANY_AFFECTED,
+    }
+)
+
 CONDITION_FIELDS = (
     "severity",
     "priority",
@@ -123,9 +139,12 @@ class TriggerEngine:
         sit = Situation(state, now, account, priority)
         fired = state.fired_rules
         tier_key = state.tier or ""
+        fired_anywhere = {rule_id for rule_id, _ in fired}
         out: list[Decision] = []
         for rule, predicate in self._rules:
-            if (rule.id, tier_key) in fired:
+            if (rule.id, tier_key) in fired or (
+                rule.kind in ONCE_PER_CASE and rule.id in fired_anywhere
+            ):
                 continue
             facts = predicate(sit)
             if facts is None:
@@ -331,12 +350,13 @@ class TriggerEngine:
                 team = default.id if default else None
         elif action.escalate_to is not None:
             tier, team = policy.resolve_route(action.escalate_to)
+        here, there = policy.tier_level(state.tier), policy.tier_level(tier)
         moves = (
             (tier is not None or team is not None)
-            and not (
-                team == state.team and policy.tier_level(tier) <= policy.tier_level(state.tier)
-            )
-            and not (team is None and policy.tier_level(tier) <= policy.tier_level(state.tier))
+            and not (team == state.team and there <= here)
+            and not (team is None and there <= here)
+            # Never down: a case that has moved up is not sent back by a rule (a person may).
+            and not (tier is not None and there < here)
         )
         if moves and state.pending_transfer is not None:
             facts["pending_transfer"] = state.pending_transfer.escalation_id

@@ -288,10 +288,12 @@ class CaseSession:
             candidates.append(trigger_check)
         candidates.extend(self.messages.extra_deadlines())
         next_due = min(candidates) if candidates else None
+        # The next message owed: a missed one stops counting once its breach was acted on.
         comm_dues = [
             c.due_at
             for c in clocks.clocks
             if c.kind in COMMUNICATION_CLOCKS and c.running and c.due_at is not None
+            and any(s.name == "breach" and not s.fired for s in c.stages)
         ]
         comm_due = min(comm_dues, key=lambda d: d.timestamp()) if comm_dues else None
         return {

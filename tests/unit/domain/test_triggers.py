@@ -437,3 +437,24 @@ def test_an_answer_in_the_repeated_autumn_hour_ends_the_wait() -> None:
     state = fold("c1", s.events)
     assert engine().evaluate(state, datetime(2026, 10, 25, 9, tzinfo=BERLIN)) == []
     assert engine().next_check_at(state) == s.at("2026-10-26T17:00")  # only time in tier
+
+
+def test_a_one_time_fact_fires_once_per_case_not_once_per_tier() -> None:
+    """The customer asked for a manager once: after the escalation desk (T2) took the case and
+    engineering (T3) took it from there, the request does not pull the case back."""
+    s = quiet().add("2026-03-02T09:10", EventKind.FLAGGED, flag="customer_request")
+    s.add("2026-03-02T09:10", EventKind.TRIGGER_FIRED, rule_id="customer-asks", tier="T1")
+    s.escalate("2026-03-02T09:15", "e1", to_tier="T2", to_team="escalations")
+    s.accept("2026-03-02T09:20", "e1", by="cora", tier="T2", team="escalations")
+    s.escalate("2026-03-03T09:00", "e2", to_tier="T3", to_team="engineering")
+    s.accept("2026-03-03T09:10", "e2", by="eli", tier="T3", team="engineering")
+    assert "customer-asks" not in [d.rule for d in evaluate(s, "2026-03-03T09:15")]
+
+
+def test_a_rule_never_moves_a_case_down_a_tier() -> None:
+    """A customer request at T3 (engineering) names the escalation desk at T2: it notifies, it
+    does not send the case back down."""
+    s = Story().opened("2026-03-02T09:00", tier="T3", team="engineering").reply("2026-03-02T09:05")
+    s.add("2026-03-02T09:10", EventKind.FLAGGED, flag="customer_request")
+    (d,) = evaluate(s, "2026-03-02T09:15")
+    assert (d.rule, d.kind) == ("customer-asks", DecisionKind.NOTIFY)
