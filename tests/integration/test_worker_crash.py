@@ -25,16 +25,21 @@ from tierline.service.cases import OpenCase, open_case
 from tierline.store.tables import events, outbox
 
 from .conftest import PG_URL, Env, make_env
+from .mailserver import smtp_server
 from .receiver import receiver
 
 N_CASES = 150
 
 
-def _worker(url: str, hook: str, cwd: Path) -> subprocess.Popen[bytes]:
+def _worker(url: str, hook: str, smtp_port: int, cwd: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TIERLINE_DATABASE_URL": url,
         "TIERLINE_NOTIFY_WEBHOOK_URL": hook,
+        # Customer e-mail (the escalation notices Tierline sends itself) goes to a real server.
+        "TIERLINE_SMTP_HOST": "127.0.0.1",
+        "TIERLINE_SMTP_PORT": str(smtp_port),
+        "TIERLINE_MAIL_FROM": "support@tierline.test",
         "TIERLINE_WORKER_BATCH": "10",
         "TIERLINE_OUTBOX_LEASE_SECONDS": "2",
     }
@@ -77,8 +82,8 @@ def test_killed_worker_loses_nothing(engine, backend: str, tmp_path: Path) -> No
         with engine.connect() as conn:  # the test's own schema, for the worker process too
             schema = conn.exec_driver_sql("select current_schema()").scalar_one()
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with receiver() as rx:
-        proc = _worker(url, rx.url, tmp_path)
+    with receiver() as rx, smtp_server() as box:
+        proc = _worker(url, rx.url, box.port, tmp_path)
         deadline = time.monotonic() + 60
         while _count_fired(env) < 40 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -87,7 +92,7 @@ def test_killed_worker_loses_nothing(engine, backend: str, tmp_path: Path) -> No
         partial = _count_fired(env)
         assert partial > 0
 
-        proc = _worker(url, rx.url, tmp_path)
+        proc = _worker(url, rx.url, box.port, tmp_path)
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:

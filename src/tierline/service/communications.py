@@ -9,7 +9,7 @@ escalation proceed (R-COMM-5).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tierline.domain.clocks import compute_clocks
@@ -18,7 +18,7 @@ from tierline.domain.resolution import check_resolution
 from tierline.domain.vocabulary import ClockKind, EscalationType, MessageDirection, TimeBasis
 from tierline.service.actors import SYSTEM, Actor
 from tierline.service.cases import in_case
-from tierline.service.errors import Conflict, Invalid
+from tierline.service.errors import Conflict, Invalid, ServiceError
 from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
 from tierline.service.templates import render, template_for
@@ -32,7 +32,6 @@ KINDS = (
     "incident_update",
     "general",
 )
-LINK_TTL = timedelta(days=30)
 
 
 def _when(session: CaseSession, at: datetime) -> str:
@@ -81,20 +80,19 @@ def context(session: CaseSession, kind: str, extra: dict[str, Any] | None = None
     )
     links: dict[str, str] = {}
     try:
-        from tierline.service.links import make_link
+        from tierline.service.links import customer_links
 
-        for purpose in ("confirm", "reopen", "rate"):
-            links[purpose] = make_link(
-                session.rt.settings, session.case_id, purpose, session.now, LINK_TTL
-            )
-    except Exception as exc:  # no signing key: the message goes without links, and says so
+        # Each link lives as long as its action can be taken (the policy's windows).
+        links = customer_links(
+            session.rt.settings, session.case_id, session.now, session.plan.governing.communication
+        )
+    except ServiceError as exc:  # no signing key: the message goes without links, and says so
         if kind in ("resolution", "follow_up"):
             session.record(
                 EventKind.NOTE,
                 {"problem": "links_unavailable", "reason": str(exc)},
                 actor=SYSTEM.handle,
             )
-        links = {}
     ctx: dict[str, Any] = {
         "case": {"id": session.case_id, "subject": session.row.get("subject") or "your request"},
         "customer": {"name": session.row.get("contact_name") or ""},

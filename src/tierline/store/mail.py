@@ -22,12 +22,15 @@ class MailRepo:
             if self.conn.dialect.name == "postgresql"
             else sqlite_insert(mail_messages)
         )
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
         res = self.conn.execute(
             ins.values(
                 message_id=message_id[:500], case_id=case_id, direction=direction, recorded_at=now
-            ).on_conflict_do_nothing(index_elements=["message_id"])
+            )
+            .on_conflict_do_nothing(index_elements=["message_id"])
+            .returning(mail_messages.c.message_id)
         )
-        return res.rowcount == 1
+        return res.first() is not None
 
     def case_of(self, message_ids: list[str]) -> int | None:
         """The case of the first known Message-ID among those a reply refers to."""

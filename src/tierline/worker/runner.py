@@ -32,6 +32,7 @@ from tierline.service.errors import ServiceError
 from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
 from tierline.store.tables import cases
+from tierline.store.uow import UnitOfWork
 from tierline.worker.heartbeat import beat
 from tierline.worker.lock import SingleWorkerLock
 
@@ -187,37 +188,55 @@ class Worker:
         with rt.uow() as uow:
             rows = uow.outbox.claim(now, self.name, rt.settings.worker_batch, lease)
             uow.commit()
+        # On PostgreSQL the transaction that records the send is opened before sending, so
+        # after the receiver's acceptance only the COMMIT remains: the window in which a crash
+        # makes the message go out again is as short as it can be. SQLite would hold its single
+        # write lock during the send, so there the transaction follows it.
+        early = rt.engine.dialect.name != "sqlite"
         for row in rows:
-            channel = self.channels.get(row["channel"])
-            error: DeliveryError | None = None
-            if channel is None:
-                error = DeliveryError(
-                    _UNCONFIGURED.get(
-                        row["channel"], f"no channel '{row['channel']}' is configured"
-                    ),
-                    retryable=False,
-                )
+            if early:
+                with rt.uow() as uow:
+                    uow.conn.exec_driver_sql("SELECT 1")  # the transaction is really open
+                    error = self._send(row)
+                    self._record(uow, row, error, result)
+                    uow.commit()
             else:
-                try:
-                    channel.deliver(row)
-                except DeliveryError as exc:
-                    error = exc
-            with rt.uow() as uow:
-                if error is None:
-                    uow.outbox.mark_sent(row["id"], self.name, rt.now())
-                    result.delivered += 1
-                else:
-                    retry_at = self._retry_at(row, error, rt.now())
-                    uow.outbox.mark_failed(row["id"], self.name, str(error), retry_at)
-                    result.delivery_failures += 1
-                    log.warning(
-                        "delivery of outbox %s failed (%s); %s",
-                        row["id"],
-                        error,
-                        f"retry at {retry_at.isoformat()}" if retry_at else "dead letter",
-                    )
-                uow.commit()
+                error = self._send(row)
+                with rt.uow() as uow:
+                    self._record(uow, row, error, result)
+                    uow.commit()
         self.sent_total += result.delivered
+
+    def _send(self, row: dict[str, Any]) -> DeliveryError | None:
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            return DeliveryError(
+                _UNCONFIGURED.get(row["channel"], f"no channel '{row['channel']}' is configured"),
+                retryable=False,
+            )
+        try:
+            channel.deliver(row)
+        except DeliveryError as exc:
+            return exc
+        return None
+
+    def _record(
+        self, uow: UnitOfWork, row: dict[str, Any], error: DeliveryError | None, result: TickResult
+    ) -> None:
+        now = self.rt.now()
+        if error is None:
+            uow.outbox.mark_sent(row["id"], self.name, now)
+            result.delivered += 1
+            return
+        retry_at = self._retry_at(row, error, now)
+        uow.outbox.mark_failed(row["id"], self.name, str(error), retry_at)
+        result.delivery_failures += 1
+        log.warning(
+            "delivery of outbox %s failed (%s); %s",
+            row["id"],
+            error,
+            f"retry at {retry_at.isoformat()}" if retry_at else "dead letter",
+        )
 
     def _retry_at(
         self, row: dict[str, Any], error: DeliveryError, now: datetime
