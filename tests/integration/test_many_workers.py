@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
-
 from pathlib import Path
 
 import pytest

@@ -207,37 +207,61 @@ def test_customer_asking_for_a_manager_is_acknowledged_before_any_transfer(env: 
     """R-COMM-5: acknowledgement first, then a specific commitment, then the escalation."""
     case = open_case(env)
     cid = case["id"]
-    r = env.post("ana", f"/api/cases/{cid}/messages",
-                 {"direction": "inbound", "body": "This is useless. I want to speak to a manager."})
+    r = env.post(
+        "ana",
+        f"/api/cases/{cid}/messages",
+        {"direction": "inbound", "body": "This is useless. I want to speak to a manager."},
+    )
     body = r.json()
     assert body["state"]["pending_transfer"] is None  # no transfer before the acknowledgement
     assert body["communication_due"] is not None  # the acknowledgement is due (15 minutes)
     events = env.get("ana", f"/api/cases/{cid}/timeline").json()["events"]
-    fired = [e for e in events if e["kind"] == "trigger_fired"
-             and e["data"]["rule_id"] == "customer_asks_for_manager"]
+    fired = [
+        e
+        for e in events
+        if e["kind"] == "trigger_fired" and e["data"]["rule_id"] == "customer_asks_for_manager"
+    ]
     assert fired and fired[0]["data"]["deferred"] == "acknowledgement required"
     # A manual customer-initiated escalation is refused until the customer is acknowledged.
-    r = env.post("ana", f"/api/cases/{cid}/escalations",
-                 {"type": "customer_initiated", "reason": "asked for a manager",
-                  "to_team": "escalations_desk"})
+    r = env.post(
+        "ana",
+        f"/api/cases/{cid}/escalations",
+        {
+            "type": "customer_initiated",
+            "reason": "asked for a manager",
+            "to_team": "escalations_desk",
+        },
+    )
     assert r.status_code == 409 and "acknowledge them first" in r.json()["message"]
     due = (env.clock.now() + timedelta(hours=2)).isoformat()
-    r = env.post("ana", f"/api/cases/{cid}/acknowledge",
-                 {"message": "I understand, and I am sorry it has taken this long.",
-                  "commitment": {"by": "cora", "due_at": due}})
+    r = env.post(
+        "ana",
+        f"/api/cases/{cid}/acknowledge",
+        {
+            "message": "I understand, and I am sorry it has taken this long.",
+            "commitment": {"by": "cora", "due_at": due},
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["state"]["pending_transfer"]  # now the escalation proceeds
     esc = env.get("ana", f"/api/cases/{cid}").json()["escalations"][0]
     assert (esc["type"], esc["automatic"], esc["to_team"]) == (
-        "customer_initiated", True, "escalations_desk")
+        "customer_initiated",
+        True,
+        "escalations_desk",
+    )
     assert esc["explanation"]["policy_version"] == env.rt.active().version
     comms = env.get("ana", f"/api/cases/{cid}/communications").json()["communications"]
     kinds = {c["kind"]: c["status"] for c in comms}
     assert kinds["acknowledgement"] == "met"
     assert kinds["commitment"] == "pending"  # Cora must contact the customer within 2 hours
-    assert env.post("ana", f"/api/cases/{cid}/acknowledge",
-                    {"commitment": {"by": "cora", "due_at": due}}).status_code == 409
+    assert (
+        env.post(
+            "ana", f"/api/cases/{cid}/acknowledge", {"commitment": {"by": "cora", "due_at": due}}
+        ).status_code
+        == 409
+    )
 
 
 def test_policy_endpoints(env: Env) -> None:

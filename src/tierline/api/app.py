@@ -29,10 +29,12 @@ def create_app(rt: Tierline) -> FastAPI:
     app.include_router(routes_comms.router)
     from tierline.api.routes_customer import router as customer_links
     from tierline.api.routes_inbound import router as inbound_mail
+    from tierline.api.routes_replay import router as replay
     from tierline.web.pages import router as pages
 
     app.include_router(inbound_mail)
     app.include_router(customer_links)
+    app.include_router(replay)
     app.include_router(pages)
 
     app.add_middleware(StatusCounter, stats=app.state.http_stats)

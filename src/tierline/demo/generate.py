@@ -200,8 +200,11 @@ class DemoBuilder:
         self.clock.set(end)
         with self.rt.uow() as uow:  # history's alerts and messages went out back then
             uow.conn.execute(update(outbox).values(status="sent", sent_at=end))
-            uow.conn.execute(update(alerts).where(alerts.c.status == "pending")
-                             .values(status="sent", delivered_at=end, next_repeat_at=None))
+            uow.conn.execute(
+                update(alerts)
+                .where(alerts.c.status == "pending")
+                .values(status="sent", delivered_at=end, next_repeat_at=None)
+            )
             uow.commit()
         return {"cases": done, "clock_rounds": stats.fired, "skipped_steps": len(self.failures)}
 

@@ -292,7 +292,9 @@ class CaseSession:
         comm_dues = [
             c.due_at
             for c in clocks.clocks
-            if c.kind in COMMUNICATION_CLOCKS and c.running and c.due_at is not None
+            if c.kind in COMMUNICATION_CLOCKS
+            and c.running
+            and c.due_at is not None
             and any(s.name == "breach" and not s.fired for s in c.stages)
         ]
         comm_due = min(comm_dues, key=lambda d: d.timestamp()) if comm_dues else None

@@ -590,7 +590,6 @@ def test_empty_sections_and_duplicate_routing_ids(saas_text: str) -> None:
 
 
 def test_a_template_nested_beyond_reason_is_a_problem(saas_text: str) -> None:
-    text = edit(saas_text, "Your next update will come by",
-                "{{ " + "(" * 5000 + ")" * 5000 + " }}")
+    text = edit(saas_text, "Your next update will come by", "{{ " + "(" * 5000 + ")" * 5000 + " }}")
     (found,) = problems(text)
     assert "communication.templates.daily_update.en: the template nests too deeply" in found

@@ -1,0 +1,274 @@
+"""An imported case as the rows the service would have written: case row, events, escalations.
+
+The service writes one case per transaction through ``CaseSession``, which is right for live
+work and far too slow for a log of 25,000 cases. This module produces the same rows in memory
+(the case projection, the before/after of every event, the hash chain), so the bulk writer only
+has to insert them in batches; ``tierline audit verify`` checks imported chains like any other.
+
+Two deliberate differences from a live case, because the history is a record of the past:
+
+* Tierline's automation did not run then, so no trigger or clock stage is recorded, and
+  ``next_due_at`` is left empty: the worker never fires 2016's deadlines on an import. Deadlines,
+  breaches and clocks are projected as of the case's last recorded event, under the plan of the
+  policy active at import time (their version and plan digest are on the row).
+* The log holds no customer messages, so customer-communication deadlines are not projected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from tierline.domain.calendar import CalendarBook
+from tierline.domain.case import CaseState, apply, fold
+from tierline.domain.clocks import ClockSet, compute_clocks
+from tierline.domain.events import CaseEvent, EventKind
+from tierline.domain.ownership import ownership
+from tierline.domain.plan import EscalationPlan
+from tierline.domain.policy import Policy
+from tierline.domain.priority import assess_priority
+from tierline.domain.vocabulary import ClockKind, Severity
+from tierline.importer.translate import SourceCase
+from tierline.store.eventlog import GENESIS, event_hash
+
+#: The fields of a case whose change an event records as before / after (as the service does).
+SNAPSHOT_FIELDS = (
+    "status",
+    "severity",
+    "tier",
+    "team",
+    "owner",
+    "coordinator",
+    "repeat_contacts",
+    "reopen_count",
+    "closure",
+    "root_cause",
+    "collaborators",
+    "priority_raise",
+)
+_ESCALATION_KINDS = (EventKind.ESCALATED, EventKind.ACCEPTED, EventKind.TRANSFER_CANCELLED)
+_SLA = (
+    ClockKind.FIRST_RESPONSE,
+    ClockKind.NEXT_UPDATE,
+    ClockKind.RESOLUTION,
+    ClockKind.ACCEPTANCE,
+    ClockKind.REGULATORY,
+    ClockKind.APPROVAL,
+    ClockKind.COMMITMENT,
+)
+
+
+def snapshot(state: CaseState) -> dict[str, Any]:
+    snap = {f: getattr(state, f) for f in SNAPSHOT_FIELDS}
+    snap["severity"] = state.severity.value
+    snap["collaborators"] = list(state.collaborators)
+    snap["pending_transfer"] = (
+        state.pending_transfer.escalation_id if state.pending_transfer else None
+    )
+    return snap
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every imported case shares: the plan it runs on and where it came from."""
+
+    source: str
+    policy: Policy  # the live policy (contact types, priority rules)
+    plan: EscalationPlan
+    plan_digest: str
+    calendars: CalendarBook
+    recorded_at: datetime
+
+
+@dataclass
+class CaseRows:
+    case: dict[str, Any]
+    events: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+
+
+def _renumber(ev: CaseEvent, case_id: int) -> CaseEvent:
+    """Recorded escalation ids ("recorded-3") become the service's form ("E<case>-3")."""
+    esc = ev.data.get("escalation_id")
+    if ev.kind not in _ESCALATION_KINDS or not isinstance(esc, str):
+        return ev
+    return replace(ev, data={**ev.data, "escalation_id": f"E{case_id}-{esc.rpartition('-')[2]}"})
+
+
+def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
+    """Every row of one case, its id known (the hash chain covers it)."""
+    history = [_renumber(ev, case_id) for ev in src.events]
+    state = fold(str(case_id), history[:1])
+    prev, seq = GENESIS, 0
+    events: list[dict[str, Any]] = []
+    escalations: dict[str, dict[str, Any]] = {}
+    snap = snapshot(state)  # the state before the next event (nothing changes in between)
+    after: Mapping[str, Any] | None = snap
+    before: Mapping[str, Any] | None = None
+    for i, ev in enumerate(history):
+        if i:
+            apply(state, ev)
+            new = snapshot(state)
+            keys = [k for k in new if snap.get(k) != new.get(k)]
+            before = {k: snap.get(k) for k in keys} or None
+            after = {k: new[k] for k in keys} or None
+            snap = new
+            _escalation(escalations, ev, state, case_id)
+        seq += 1
+        data = dict(ev.data)
+        h = event_hash(prev, case_id, seq, ev.at, ev.kind.value, ev.actor, data, before, after)
+        events.append(
+            {
+                "case_id": case_id,
+                "seq": seq,
+                "at": ev.at,
+                "recorded_at": ctx.recorded_at,
+                "kind": ev.kind.value,
+                "actor": ev.actor,
+                "data": data,
+                "before": before,
+                "after": after,
+                "prev_hash": prev,
+                "hash": h,
+            }
+        )
+        prev = h
+    now = history[-1].at
+    clocks = compute_clocks(history, ctx.plan.governing, ctx.calendars, now, communications=False)
+    case = _projection(src, case_id, state, clocks, now, ctx)
+    case["audit_seq"], case["audit_head"] = seq, prev
+    for esc in escalations.values():
+        if esc["status"] == "pending" and not state.is_open:
+            esc["status"] = "cancelled"
+    return CaseRows(case, events, list(escalations.values()))
+
+
+def _escalation(
+    out: dict[str, dict[str, Any]], ev: CaseEvent, state: CaseState, case_id: int
+) -> None:
+    """The escalations table's row of each recorded transfer, kept up to date."""
+    d = ev.data
+    esc_id = d.get("escalation_id")
+    pt = state.pending_transfer
+    if ev.kind is EventKind.ESCALATED and pt is not None:
+        out[str(esc_id)] = {
+            "id": str(esc_id),
+            "case_id": case_id,
+            "type": str(d.get("type") or "tier"),
+            "from_tier": pt.from_tier,
+            "from_team": pt.from_team,
+            "from_owner": pt.from_owner,
+            "to_tier": d.get("to_tier"),
+            "to_team": d.get("to_team"),
+            "to_person": None,
+            "reason": str(d.get("reason") or ""),
+            "automatic": False,
+            "rule_id": None,
+            "explanation": None,
+            "requested_at": ev.at,
+            "requested_by": ev.actor,
+            "accepted_at": None,
+            "accepted_by": None,
+            "status": "pending",
+            "handoff_completeness": None,
+            "repeat_of": None,
+        }
+    elif str(esc_id) in out:
+        row = out[str(esc_id)]
+        if ev.kind is EventKind.ACCEPTED:
+            row.update(status="accepted", accepted_at=ev.at, accepted_by=d.get("by"))
+        else:
+            row["status"] = "cancelled"
+
+
+def _projection(
+    src: SourceCase,
+    case_id: int,
+    state: CaseState,
+    clocks: ClockSet,
+    now: datetime,
+    ctx: Context,
+) -> dict[str, Any]:
+    policy = ctx.plan.governing
+
+    def due(kind: ClockKind) -> datetime | None:
+        dues = [c.due_at for c in clocks.clocks if c.kind is kind and c.running and c.due_at]
+        return min(dues, key=datetime.timestamp) if dues else None
+
+    acceptance_due = due(ClockKind.ACCEPTANCE)
+    own = ownership(state, policy.ownership, now, acceptance_due)
+    ctype = ctx.policy.contact_types.get(state.contact_type)
+    priority = assess_priority(
+        ctx.policy,
+        Severity(state.severity),
+        affected_customers=state.affected_customers,
+        regulatory=bool(state.regulatory_obligations),
+        time_sensitive=bool(ctype and ctype.time_sensitive),
+        extra_raise=state.priority_raise,
+    ).priority
+    pt = state.pending_transfer
+    return {
+        "id": case_id,
+        "external_ref": src.ref,
+        "source": ctx.source,
+        "account_id": src.account,
+        "contact_name": src.contact_name or "",
+        "contact_email": None,
+        "subject": (src.subject or f"{ctx.source} {src.ref}")[:500],
+        "description": "",
+        "channel": state.channel.value if state.channel else None,
+        "contact_type": state.contact_type,
+        "product_area": src.product_area[:200],
+        "language": "en",
+        "severity": state.severity.value,
+        "priority": priority,
+        "status": state.status,
+        "tier": state.tier,
+        "team": state.team,
+        "owner": state.owner,
+        "coordinator": state.coordinator,
+        "next_comm_owner": own.next_comm_owner,
+        "ownership_state": own.state.value,
+        "policy_version": ctx.plan.policy_version,
+        "plan_digest": ctx.plan_digest,
+        "opened_at": state.opened_at,
+        "updated_at": now,
+        "resolved_at": state.resolved_at,
+        "closed_at": state.closed_at,
+        "closure": state.closure,
+        "first_response_due": due(ClockKind.FIRST_RESPONSE),
+        "next_update_due": due(ClockKind.NEXT_UPDATE),
+        "resolution_due": due(ClockKind.RESOLUTION),
+        "acceptance_due": acceptance_due,
+        "regulatory_due": due(ClockKind.REGULATORY),
+        "communication_due": None,
+        "next_due_at": None,
+        "breached": any(c.breached for c in clocks.clocks if c.kind in _SLA),
+        "repeat_contacts": state.repeat_contacts,
+        "reopen_count": state.reopen_count,
+        "transfers": len(state.transfers),
+        "ping_pong": state.ping_pong,
+        "escalation_count": len(state.escalation_types),
+        "repeat_of": None,
+        "incident_id": state.incident_id,
+        "root_cause": state.root_cause,
+        "clocks": [c.to_data() for c in clocks.clocks],
+        "state": {
+            "situations": sorted(state.situations),
+            "regulatory_obligations": list(state.regulatory_obligations),
+            "frustration_score": state.frustration_score,
+            "affected_customers": state.affected_customers,
+            "collaborators": list(state.collaborators),
+            "front_line_owner": state.front_line_owner,
+            "pending_transfer": pt.escalation_id if pt else None,
+            "pending_transfer_team": pt.to_team if pt else None,
+            "pending_approvals": list(state.pending_approvals),
+            "escalation_types": [t.value for t in state.escalation_types],
+            "ownership": own.reason,
+            "tier_entered_at": state.tier_entered_at.isoformat() if state.tier_entered_at else None,
+            "imported": {"source": ctx.source, "ref": src.ref, "first_line": src.first_line},
+        },
+        "version": 1,
+    }

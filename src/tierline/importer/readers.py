@@ -1,0 +1,219 @@
+"""Streaming readers for event logs: CSV (plain, gzip, or inside a zip) and XES (plain or gzip).
+
+A reader yields ``(line, values)`` for every event, ``values`` aligned with the columns the
+mapping asked for (None where the event has no such column), so nothing downstream depends on
+the file's layout. Files are read as streams: a 46 MB CSV inside a zip is never unpacked to
+disk or held in memory whole.
+
+* CSV: the header names the columns; a mapping naming a column the header lacks is refused
+  before any row is read. ``line`` is the file line where the record ends (as ``csv`` counts).
+* XES: read with ``pyexpat`` (the standard library's streaming XML parser, which also knows the
+  line of each element). Event attributes are keyed as in the file (``org:group``,
+  ``time:timestamp``); attributes of the trace are available with a ``trace:`` prefix
+  (``trace:concept:name`` is the case id of a standard XES log). Nested attributes are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+from xml.parsers import expat
+
+from tierline.importer.mapping import CsvOptions, Mapping
+from tierline.policy.errors import one_of
+
+Values = list[str | None]
+_CHUNK = 1 << 20
+_XES_VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class LogError(ValueError):
+    """The log cannot be read at all (not a row-level problem): no such file, no header…"""
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of the file's bytes: the file's identity for import runs (its name may change)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(_CHUNK), b""):
+                h.update(block)
+    except OSError as exc:
+        raise LogError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    return h.hexdigest()
+
+
+def detect_format(path: str | os.PathLike[str], mapping: Mapping) -> str:
+    if mapping.format:
+        return mapping.format
+    name = str(path).lower()
+    if name.endswith((".xes", ".xes.gz")):
+        return "xes"
+    return "csv"
+
+
+def read_log(path: str | os.PathLike[str], mapping: Mapping) -> Iterator[tuple[int, Values]]:
+    """Every event of the log as ``(line, values)`` in file order (see the module docstring)."""
+    columns = mapping.columns()
+    if detect_format(path, mapping) == "xes":
+        return read_xes(path, columns)
+    return read_csv(path, columns, mapping.csv)
+
+
+# --------------------------------------------------------------------------- opening
+
+
+@contextmanager
+def open_binary(path: str | os.PathLike[str], member: str | None = None) -> Iterator[IO[bytes]]:
+    """The log's bytes, unwrapped from gzip or zip (magic bytes decide, not the extension)."""
+    p = Path(path)
+    if not p.is_file():
+        raise LogError(f"{path}: no such file; expected the path of an event log")
+    with open(p, "rb") as raw:
+        magic = raw.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        with gzip.open(p, "rb") as g:
+            yield g  # type: ignore[misc]  # a GzipFile reads bytes like any IO[bytes]
+    elif magic == b"PK\x03\x04":
+        with zipfile.ZipFile(p) as z:
+            name = _zip_member(z, member, str(path))
+            with z.open(name) as m:
+                yield m
+    else:
+        with open(p, "rb") as f:
+            yield f
+
+
+def _zip_member(z: zipfile.ZipFile, member: str | None, path: str) -> str:
+    names = [
+        n
+        for n in z.namelist()
+        if not n.startswith("__MACOSX/") and not n.endswith("/") and "/._" not in f"/{n}"
+    ]
+    if member is not None:
+        if member not in names:
+            raise LogError(f"{path}: the zip has no member '{member}'; {one_of(names, member)}")
+        return member
+    logs = [n for n in names if n.lower().endswith((".csv", ".xes", ".csv.gz", ".txt"))]
+    if len(logs) == 1:
+        return logs[0]
+    if len(names) == 1:
+        return names[0]
+    raise LogError(
+        f"{path}: the zip holds {len(names)} files; expected csv: member: <name> in the "
+        f"mapping ({', '.join(names[:10])})"
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def read_csv(
+    path: str | os.PathLike[str], columns: Sequence[str], options: CsvOptions
+) -> Iterator[tuple[int, Values]]:
+    with open_binary(path, options.member) as raw:
+        text = io.TextIOWrapper(raw, encoding=options.encoding, errors="replace", newline="")
+        reader = csv.reader(text, delimiter=options.delimiter, quotechar=options.quotechar)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise LogError(f"{path}: the file is empty; expected a header row") from None
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        header = [h.strip() for h in header]
+        index = {name: i for i, name in enumerate(header)}
+        unknown = [c for c in columns if c not in index]
+        if unknown:
+            raise LogError(
+                f"{path}: the header has no column "
+                + ", ".join(f"'{c}' ({one_of(header, c)})" for c in unknown)
+            )
+        wanted = [index[c] for c in columns]
+        width = max(wanted) + 1 if wanted else 0
+        for row in reader:
+            if not row:
+                continue
+            if len(row) < width:
+                yield reader.line_num, [row[i] if i < len(row) else None for i in wanted]
+            else:
+                yield reader.line_num, [row[i] for i in wanted]
+
+
+# --------------------------------------------------------------------------- XES
+
+
+class _XesState:
+    """What the expat callbacks build: the current trace's and event's attributes."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self.in_trace = False
+        self.in_event = False
+        self.trace: dict[str, str] = {}
+        self.event: dict[str, str] = {}
+        self.event_line = 0
+        self.ready: list[tuple[int, Values]] = []
+        self.attr_depth = 0  # nesting of attribute elements: only depth 1 is read
+
+    def start(self, tag: str, attrs: dict[str, str], line: int) -> None:
+        tag = tag.rpartition(":")[2]  # a prefixed element (xes:trace) is the same element
+        if tag == "trace":
+            self.in_trace, self.trace = True, {}
+        elif tag == "event" and self.in_trace:
+            self.in_event, self.event, self.event_line = True, {}, line
+        elif self.in_trace:
+            self.attr_depth += 1
+            if self.attr_depth == 1 and tag in _XES_VALUE_TAGS and "key" in attrs:
+                target = self.event if self.in_event else self.trace
+                target[attrs["key"]] = attrs.get("value", "")
+
+    def end(self, tag: str) -> None:
+        tag = tag.rpartition(":")[2]
+        if tag == "event" and self.in_event:
+            self.in_event = False
+            values = self.event
+            trace = self.trace
+            row: Values = []
+            for c in self.columns:
+                if c.startswith("trace:"):
+                    row.append(trace.get(c[6:]))
+                else:
+                    row.append(values.get(c))
+            self.ready.append((self.event_line, row))
+        elif tag == "trace":
+            self.in_trace = False
+        elif self.in_trace and self.attr_depth > 0:
+            self.attr_depth -= 1
+
+
+def read_xes(path: str | os.PathLike[str], columns: Sequence[str]) -> Iterator[tuple[int, Values]]:
+    state = _XesState(columns)
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        state.start(tag, attrs, parser.CurrentLineNumber)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = state.end
+    with open_binary(path) as raw:
+        while True:
+            chunk = raw.read(_CHUNK)
+            try:
+                parser.Parse(chunk, not chunk)
+            except expat.ExpatError as exc:
+                raise LogError(f"{path}:{exc.lineno}: not well-formed XES: {exc}") from None
+            if state.ready:
+                yield from state.ready
+                state.ready = []
+            if not chunk:
+                break

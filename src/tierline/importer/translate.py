@@ -1,0 +1,288 @@
+"""The rows of one case → its Tierline history (domain events), as the record tells it.
+
+The first row opens the case (at ``opened_at`` when the log records it). Then each row is
+compared with the case so far and every difference becomes an event, in this order within a row:
+
+1. a transfer awaiting pick-up is accepted if the row meets the mapping's acceptance rule;
+2. a new team is a transfer (``escalated``: ``tier`` when it goes up a tier, ``functional``
+   across or down, with ``direction`` up / down / across), or the cancellation of the pending
+   transfer when the case goes back to the team that still owns it; the row may accept it at once;
+3. a new agent is an assignment (``assigned``), a new severity a ``severity_changed``;
+4. a new status is ``status_changed``, ``resolved``, ``closed`` or, leaving a resolved or closed
+   status, ``reopened`` (then the new status if it is not plain ``open``).
+
+Events are the facts only: Tierline's automation did not run when the log was written, so no
+trigger or clock stage is recorded here. Every event carries the ``line`` it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tierline.domain.events import CaseEvent, EventKind
+from tierline.importer.mapping import Mapping
+from tierline.importer.rows import KEEP, MappedRow, RowMapper, Value
+
+TERMINAL = ("resolved", "closed")
+RECORDED = "recorded"  # escalation ids of the record are "recorded-<n>"
+
+
+@dataclass(slots=True)
+class SourceCase:
+    """One case of the log, translated: its history and what the case row needs besides."""
+
+    ref: str  # the case id in the log (``external_ref``)
+    events: list[CaseEvent]
+    first_line: int
+    rows: int
+    account: str | None = None
+    contact_name: str | None = None
+    product_area: str = ""
+    subject: str = ""
+    attributes: dict[str, str | None] = field(default_factory=dict)
+    final_attributes: dict[str, str | None] = field(default_factory=dict)
+    team_changes: int = 0  # every change of team in the record, transfers or not
+    teams: list[str | None] = field(default_factory=list)  # the record's teams, in order
+
+
+@dataclass(slots=True)
+class _Pending:
+    escalation_id: str
+    team: str | None
+    tier: str | None
+    row: int  # index of the transfer row
+    agent_before: str | None
+
+
+def _or(value: Value, previous: str | None) -> str | None:
+    """A row's value, or the previous one where the row has none to give (KEEP)."""
+    return previous if value is KEEP else value  # type: ignore[return-value]
+
+
+_INSTANTS: dict[float, datetime] = {}
+
+
+def _at(t: float) -> datetime:
+    """Aware UTC instants, shared: logs repeat the same second (or minute) many times."""
+    hit = _INSTANTS.get(t)
+    if hit is None:
+        if len(_INSTANTS) > 1_000_000:
+            _INSTANTS.clear()
+        hit = _INSTANTS[t] = datetime.fromtimestamp(t, UTC)
+    return hit
+
+
+class CaseBuilder:
+    """Builds one :class:`SourceCase` from its ordered rows (one builder per log)."""
+
+    def __init__(
+        self, mapping: Mapping, mapper: RowMapper, tier_of: Callable[[str | None], str | None]
+    ) -> None:
+        self.mapping = mapping
+        self.mapper = mapper
+        self.tier_of = tier_of
+        self.levels = {t: i for i, t in enumerate(mapping.tier.levels)} if mapping.tier else {}
+        self.tier_column = bool(mapping.tier is not None and mapping.tier.column)
+        self.accept_rule = mapping.acceptance.when
+        self.closure = mapping.closure
+
+    def tier(self, row: MappedRow, team: str | None, current: str | None) -> str | None:
+        if self.tier_column:
+            return _or(row.tier, current)
+        return self.tier_of(team)
+
+    def attributes(self, row: MappedRow, last: bool) -> dict[str, str | None]:
+        return self.mapper.attributes(row.values, last)
+
+    def accepts(self, row: MappedRow, agent: str | None, pending: _Pending, index: int) -> bool:
+        rule = self.accept_rule
+        if rule == "immediate":
+            return True
+        if rule == "next_row":
+            return index > pending.row
+        if rule == "agent_set":
+            return agent is not None and agent != pending.agent_before
+        return row.accept
+
+    def direction(self, old: str | None, new: str | None) -> str:
+        a, b = self.levels.get(old or "", -1), self.levels.get(new or "", -1)
+        if a < 0 or b < 0 or a == b:
+            return "across"
+        return "up" if b > a else "down"
+
+    def build(self, rows: Sequence[MappedRow]) -> SourceCase:
+        return _Case(self, rows).build()
+
+
+class _Case:
+    """One case being translated: what the record says so far, and its events."""
+
+    def __init__(self, builder: CaseBuilder, rows: Sequence[MappedRow]) -> None:
+        self.b, self.rows = builder, rows
+        first = rows[0]
+        self.events: list[CaseEvent] = []
+        self.last_t = first.t
+        self.team = _or(first.team, None)  # the owning team (moves at acceptance)
+        self.recorded_team = self.team  # the team the record names now, owner or not
+        self.teams: list[str | None] = [self.team]
+        self.tier = builder.tier(first, self.team, None)
+        self.severity = _or(first.severity, None) or "S3"
+        self.agent = _or(first.agent, None)
+        status = _or(first.status, None)
+        self.status = "new" if status is None or status in TERMINAL else status
+        self.pending: _Pending | None = None
+        self.transfers = self.changes = 0
+        self.row, self.index = first, 0
+
+    def add(self, kind: EventKind, data: dict[str, Any], t: float | None = None) -> None:
+        # A history runs forward, whatever the rows do.
+        self.last_t = max(self.last_t, self.row.t if t is None else t)
+        data["line"] = self.row.line
+        self.events.append(CaseEvent(_at(self.last_t), kind, data, self.row.actor))
+
+    def build(self) -> SourceCase:
+        first, b = self.rows[0], self.b
+        contact_type, channel, account, contact, _, area, subject = b.mapper.firsts(first.values)
+        attrs = b.attributes(first, last=False)
+        opened = (
+            first.opened_t if first.opened_t is not None and first.opened_t <= first.t else None
+        )
+        data: dict[str, Any] = {
+            "contact_type": contact_type or "imported",
+            "channel": channel or None,
+            "severity": self.severity,
+            "status": self.status,
+            "tier": self.tier,
+            "team": self.team,
+            "owner": self.agent,
+            "account_id": account,
+            **({"attributes": attrs} if attrs else {}),
+            "line": first.line,
+        }
+        self.events.append(CaseEvent(_at(opened or first.t), EventKind.OPENED, data, first.actor))
+        for i, row in enumerate(self.rows):
+            self.row, self.index = row, i
+            agent = _or(row.agent, self.agent)
+            self._acceptance(agent)
+            if i > 0:
+                self._team(row, agent)
+            self._agent_and_severity(row, agent)
+            self._status(_or(row.status, self.status) or self.status)
+        last = self.rows[-1]
+        finals = b.attributes(last, last=True)
+        if finals:
+            self.row = last
+            self.add(
+                EventKind.NOTE,
+                {"note": "source attributes at the last record", "attributes": finals},
+            )
+        return SourceCase(
+            ref=first.case,
+            events=self.events,
+            first_line=first.line,
+            rows=len(self.rows),
+            account=account,
+            contact_name=contact,
+            product_area=area or "",
+            subject=subject or "",
+            attributes=attrs,
+            final_attributes=finals,
+            team_changes=self.changes,
+            teams=self.teams,
+        )
+
+    def _accept(self, agent: str | None) -> None:
+        p = self.pending
+        assert p is not None
+        by = {"escalation_id": p.escalation_id, "by": agent, "team": p.team, "tier": p.tier}
+        self.add(EventKind.ACCEPTED, by)
+        self.team, self.tier, self.agent = p.team, p.tier, agent or self.agent
+        self.pending = None
+
+    def _acceptance(self, agent: str | None) -> None:
+        """1. a transfer requested on an earlier row is picked up on this one."""
+        p = self.pending
+        if p is not None and self.index > p.row and self.b.accepts(self.row, agent, p, self.index):
+            self._accept(agent)
+
+    def _team(self, row: MappedRow, agent: str | None) -> None:
+        """2. a new team: a transfer, or the return of a pending one before pick-up."""
+        new_team = _or(row.team, self.recorded_team)
+        if new_team == self.recorded_team:
+            if self.b.tier_column and self.pending is None:
+                new_tier = self.b.tier(row, self.team, self.tier)
+                if new_tier != self.tier:  # a tier column can move without a new team
+                    self.add(
+                        EventKind.ASSIGNED,
+                        {"owner": self.agent, "team": self.team, "tier": new_tier},
+                    )
+                    self.tier = new_tier
+            return
+        self.changes += 1
+        self.recorded_team = new_team
+        self.teams.append(new_team)
+        new_tier = self.b.tier(row, new_team, self.tier)
+        if self.pending is not None:
+            reason = "the record moved the case on before pick-up"
+            self.add(
+                EventKind.TRANSFER_CANCELLED,
+                {"escalation_id": self.pending.escalation_id, "reason": reason},
+            )
+            self.pending = None
+        if new_team == self.team:
+            return
+        self.transfers += 1
+        esc = f"{RECORDED}-{self.transfers}"
+        self.pending = _Pending(esc, new_team, new_tier, self.index, self.agent)
+        direction = self.b.direction(self.tier, new_tier)
+        self.add(
+            EventKind.ESCALATED,
+            {
+                "escalation_id": esc,
+                "type": "tier" if direction == "up" else "functional",
+                "direction": direction,
+                "to_tier": new_tier,
+                "to_team": new_team,
+                "reason": "recorded transfer",
+                "recorded": True,
+            },
+        )
+        if self.b.accepts(row, agent, self.pending, self.index):
+            self._accept(agent)
+
+    def _agent_and_severity(self, row: MappedRow, agent: str | None) -> None:
+        """3. a new agent, a new severity."""
+        if agent != self.agent:
+            self.add(EventKind.ASSIGNED, {"owner": agent})
+            self.agent = agent
+        severity = _or(row.severity, self.severity) or self.severity
+        if severity != self.severity:
+            self.add(EventKind.SEVERITY_CHANGED, {"from": self.severity, "to": severity})
+            self.severity = severity
+
+    def _status(self, new: str) -> None:
+        """4. a new status: resolved, closed, reopened, or another open status."""
+        old = self.status
+        if new == old:
+            return
+        row = self.row
+        if new == "resolved":
+            self.add(EventKind.RESOLVED, {"from": old}, row.resolved_t)
+            self.pending = None
+        elif new == "closed":
+            if old != "resolved" and row.resolved_t is not None:
+                # A closed ticket of an export that records when it was resolved.
+                self.add(EventKind.RESOLVED, {"from": old}, row.resolved_t)
+                old = "resolved"
+            self.add(EventKind.CLOSED, {"from": old, "closure": self.b.closure}, row.closed_t)
+            self.pending = None
+        elif old in TERMINAL:
+            self.add(EventKind.REOPENED, {"from": old})
+            if new != "open":
+                self.add(EventKind.STATUS_CHANGED, {"from": "open", "to": new})
+        else:
+            self.add(EventKind.STATUS_CHANGED, {"from": old, "to": new})
+        self.status = new

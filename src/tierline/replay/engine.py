@@ -1,0 +1,362 @@
+"""Replay: a log's events through a policy, in time order, on a simulated clock (R-SIM-1).
+
+Every case's history is rebuilt event by event, in global time order, with the domain's own
+fold (``apply``), clocks (``compute_clocks``), trigger engine and escalation levels
+(``stage_decisions``). Between two events the simulated clock jumps straight to the next instant
+something is due: each case has one entry in a heap of due instants (its earliest pending clock
+stage or time-based trigger check), invalidated by a version number when the case changes, so
+time passes at the speed of the machine and no case is polled.
+
+The policy's decisions are recorded *alongside* the record, not instead of it: the log's own
+path (its transfers, acceptances, resolutions) goes on as it happened, and each decision is kept
+as what the policy would have done at that instant (an escalation, a breach, a vacuum). Triggers
+and clock stages act once, as in production (a trigger once per tier, a stage once per clock).
+
+Cost: stage instants do not depend on "now", so the pending stages computed from a history stay
+valid until an event changes the clocks. Clocks are recomputed only after such an event (a
+transfer, a severity change, leaving a pause, a reopen), once per instant; entering a pause, an
+acceptance, a cancellation, a resolution or a closure update the pending stages directly; rules
+that can only fire at their check time are not evaluated before it. ``exact=True`` turns every
+shortcut off (the reference a test compares them with). Garbage collection is paused while the
+run allocates its many small objects. The record's figures are kept by :mod:`.record`.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import math
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tierline.domain.calendar import CalendarBook
+from tierline.domain.case import apply, fold
+from tierline.domain.clocks import Clock, compute_clocks
+from tierline.domain.decisions import Decision, DecisionKind
+from tierline.domain.events import CaseEvent, EventKind
+from tierline.domain.levels import stage_decisions
+from tierline.domain.policy import Policy
+from tierline.domain.triggers import TriggerEngine
+from tierline.domain.vocabulary import ClockKind, ClockState, TriggerKind
+from tierline.importer.translate import SourceCase
+from tierline.replay.metrics import DAY, Metrics
+from tierline.replay.record import (
+    ENDED,
+    PLACE_EVENTS,
+    CaseRun,
+    count_recorded,
+    finish_recorded,
+    place,
+)
+from tierline.replay.result import CaseOutcome, ReplayResult
+
+_K = EventKind
+#: Events after which a case's clocks may differ in ways only a recomputation tells (status
+#: changes, acceptances and cancellations, resolutions and closures are handled apart).
+_CLOCK_EVENTS = frozenset(
+    {
+        _K.SEVERITY_CHANGED,
+        _K.ESCALATED,
+        _K.REOPENED,
+        _K.FLAGGED,
+        _K.MESSAGE,
+        _K.APPROVAL_REQUESTED,
+        _K.APPROVAL_DECIDED,
+        _K.COMMITMENT_MADE,
+    }
+)
+
+
+class Replay:
+    """One policy, ready to replay any number of logs (the engine keeps no log state)."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        calendars: CalendarBook,
+        *,
+        collect_clocks: bool = False,
+        exact: bool = False,
+    ) -> None:
+        """``collect_clocks`` keeps each case's final resolution clocks (agreement studies);
+        ``exact`` recomputes clocks after every event, without the shortcuts (slow: it is the
+        reference the shortcuts are tested against)."""
+        self.exact = exact
+        self.policy = policy
+        self.calendars = calendars
+        self.triggers = TriggerEngine(policy, calendars)
+        self.collect_clocks = collect_clocks
+        #: Every rule is a plain time-in-tier or customer-wait rule: such a rule cannot fire
+        #: before its check time, so evaluating it earlier is skipped (not in exact mode).
+        self.time_only = not exact and all(
+            r.kind in (TriggerKind.TIME_IN_TIER, TriggerKind.CUSTOMER_WAIT) and not r.conditions
+            for r in policy.triggers
+            if r.enabled
+        )
+        self.pausing = frozenset(policy.pause_statuses)
+        self.paused_by = {
+            status: frozenset(k for k in ClockKind if status in policy.pausing_statuses(k))
+            for status in self.pausing
+        }
+        self.levels = {t.id: t.level for t in policy.tiers}
+
+    def run(self, cases: Sequence[SourceCase]) -> ReplayResult:
+        started = time.perf_counter()
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            result = self._run(cases)
+        finally:
+            if enabled:
+                gc.enable()
+        result.seconds = time.perf_counter() - started
+        return result
+
+    # ----------------------------------------------------------------- the loop
+
+    def _run(self, cases: Sequence[SourceCase]) -> ReplayResult:
+        self.m = Metrics()
+        timeline = [
+            (ev.at.timestamp(), ci, ei)
+            for ci, case in enumerate(cases)
+            for ei, ev in enumerate(case.events)
+        ]
+        timeline.sort()
+        self.heap: list[tuple[float, int, int]] = []
+        self.runs: list[CaseRun | None] = [None] * len(cases)
+        if not timeline:
+            return ReplayResult(self.m, [], 0, 0.0, None, None)
+        start, end = timeline[0][0], timeline[-1][0]
+        self.day_end = math.floor(start / DAY) * DAY + DAY
+        for t, ci, ei in timeline:
+            self._advance(t)
+            self._event(cases[ci], ci, cases[ci].events[ei], t)
+        self._advance(math.nextafter(end, math.inf))
+        self.m.snapshot(self.day_end)  # the last (partial) day
+        outcomes = [self._finish(r, end) for r in self.runs if r is not None]
+        return ReplayResult(self.m, outcomes, len(timeline), 0.0, start, end)
+
+    def _advance(self, to: float) -> None:
+        """Let simulated time run up to (not including) ``to``: due stages, day ends."""
+        heap = self.heap
+        while True:
+            due = heap[0][0] if heap else math.inf
+            if self.day_end <= to and self.day_end <= due:
+                self.m.snapshot(self.day_end)
+                self.day_end += DAY
+                continue
+            if due >= to:
+                return
+            t, ci, version = heapq.heappop(heap)
+            run = self.runs[ci]
+            if run is not None and run.version == version:
+                self._wake(run, t)
+
+    # ----------------------------------------------------------------- events of the record
+
+    def _event(self, src: SourceCase, ci: int, ev: CaseEvent, t: float) -> None:
+        run = self.runs[ci]
+        if run is None:
+            state = fold(src.ref, [ev])
+            outcome = CaseOutcome(
+                src.ref, state.severity.value, t, state.tier, attributes=src.final_attributes
+            )
+            run = self.runs[ci] = CaseRun(src, ci, [ev], state, outcome)
+            self.m.cases += 1
+            place(run, self.levels, self.m)
+            run.dirty = True
+        else:
+            self._record(run, ev, t)
+        if run.state.status not in ENDED:
+            self._triggers(run, t)
+        self._schedule(run, t)
+
+    def _record(self, run: CaseRun, ev: CaseEvent, t: float) -> None:
+        state, kind = run.state, ev.kind
+        before = state.pending_transfer
+        old_status, old_tier = state.status, state.tier
+        apply(state, ev)
+        run.history.append(ev)
+        count_recorded(self.m, run, ev, before, t)
+        if kind in PLACE_EVENTS:
+            place(run, self.levels, self.m)
+        self._clock_effects(run, ev, old_status, old_tier)
+
+    def _clock_effects(
+        self, run: CaseRun, ev: CaseEvent, old_status: str, old_tier: str | None
+    ) -> None:
+        """Keep the case's pending stages right after an event, recomputing only when needed.
+
+        A recomputation is not done at once but marked (``dirty``) and done when the case is
+        next due (at once on the simulated clock, but after the other events of the same
+        instant), so a log row that became several events costs one."""
+        kind = ev.kind
+        if self.exact:
+            self._clocks(run, ev.at)
+        elif kind is _K.RESOLVED or kind is _K.CLOSED:
+            run.pending, run.dirty = [], False  # both stop every SLA clock of the case
+        elif run.dirty:
+            return  # the coming recomputation sees this event too
+        elif kind in _CLOCK_EVENTS:
+            run.dirty = True
+        elif kind is _K.STATUS_CHANGED:
+            new = ev.data.get("to")
+            if old_status in self.pausing:
+                run.dirty = True  # leaving (or changing) a pause moves the instants ahead
+            elif new in self.pausing:
+                # Entering a pause: stages still to come of the clocks it pauses have no
+                # instant any more (they would be None); the others do not move.
+                paused, now = self.paused_by[str(new)], ev.at.timestamp()
+                run.pending = [
+                    p
+                    for p in run.pending
+                    if p[0] <= now or not (p[1].pausable and p[1].kind in paused)
+                ]
+        elif kind is _K.TRANSFER_CANCELLED or kind is _K.ACCEPTED:
+            # Either ends the transfer's acceptance clock; an acceptance into another tier also
+            # retargets the resolution clock, which only a recomputation gets right.
+            if kind is _K.ACCEPTED and run.state.tier != old_tier:
+                run.dirty = True
+            else:
+                key = f"acceptance:{ev.data.get('escalation_id')}"
+                run.pending = [p for p in run.pending if p[1].key != key]
+
+    # ----------------------------------------------------------------- the policy
+
+    def _clocks(self, run: CaseRun, now: datetime) -> None:
+        clocks = compute_clocks(run.history, self.policy, self.calendars, now, communications=False)
+        fired = run.fired
+        pending = [
+            (s.at.timestamp(), c, s)
+            for c in clocks.clocks
+            if c.running
+            for s in c.stages
+            if s.at is not None and (c.key, s.name) not in fired
+        ]
+        pending.sort(key=lambda p: p[0])
+        run.pending = pending
+
+    def _wake(self, run: CaseRun, t: float) -> None:
+        if run.dirty:
+            self._clocks(run, datetime.fromtimestamp(t, UTC))
+            run.dirty = False
+        pending = run.pending
+        fired = False
+        while pending and pending[0][0] <= t:
+            fired = True
+            _, clock, stage = pending.pop(0)
+            run.fired.add((clock.key, stage.name))
+            name = stage.name
+            if name == "breach":
+                self.m.breaches[clock.kind.value] += 1
+                if not run.outcome.breached:
+                    self.m.cases_breached += 1
+                run.outcome.breached.add(clock.kind.value)
+            elif name.startswith("warning"):
+                self.m.warnings[clock.kind.value] += 1
+            for d in stage_decisions(self.policy, clock, stage, run.state):
+                self._decide(run, d, t, clock)
+        # Triggers already looked at this instant, unless a stage has changed the case since.
+        if run.state.status not in ENDED and (fired or t != run.evaluated_at):
+            self._triggers(run, t)
+        self._schedule(run, t)
+
+    def _next_check(self, run: CaseRun) -> float:
+        """When a time-based trigger could next fire (cached: ``next_check_at`` reads only
+        these facts, and most events change none of them)."""
+        state = run.state
+        key = (
+            state.tier,
+            state.tier_entered_at,
+            state.team,
+            state.fired_rules,
+            state.last_inbound_at,
+            state.last_outbound_at,
+        )
+        if key != run.check_key:
+            check = self.triggers.next_check_at(state)
+            run.check_key, run.check_at = key, check.timestamp() if check else math.inf
+        return run.check_at
+
+    def _triggers(self, run: CaseRun, t: float) -> None:
+        run.evaluated_at = t
+        if self.time_only and t < self._next_check(run):
+            return  # only time-based rules, and none of them can be true before its time
+        state = run.state
+        now = datetime.fromtimestamp(t, UTC)
+        level = self.policy.severities.get(state.severity)
+        priority = max(1, (level.priority if level else 3) - state.priority_raise)
+        decisions = self.triggers.evaluate(state, now, None, priority)
+        if not decisions:
+            return
+        escalations = [d for d in decisions if d.kind is DecisionKind.ESCALATE]
+        chosen = (
+            max(escalations, key=lambda d: self.levels.get(d.target_tier or "", 0))
+            if escalations
+            else None
+        )
+        tier = state.tier or ""
+        for d in decisions:
+            apply(state, CaseEvent(now, _K.TRIGGER_FIRED, {"rule_id": d.rule, "tier": tier}))
+            if d.kind is not DecisionKind.ESCALATE or d is chosen:
+                self._decide(run, d, t, None)
+
+    def _decide(self, run: CaseRun, d: Decision, t: float, clock: Clock | None) -> None:
+        m, state = self.m, run.state
+        if d.notify:
+            m.notifications += 1
+        if d.priority_raise:
+            state.priority_raise += d.priority_raise
+        if d.kind is DecisionKind.ESCALATE and state.status not in ENDED:
+            etype = d.escalation_type.value if d.escalation_type else "tier"
+            m.escalations[etype] += 1
+            m.escalations_by_tier[str(d.target_tier)] += 1
+            m.escalations_by_team[str(d.target_team)] += 1
+            m.escalations_by_rule[d.rule] += 1
+            if not run.escalated:
+                run.escalated = True
+                m.cases_escalated += 1
+            run.outcome.escalations.append((t, etype, d.target_tier, d.rule))
+            level = self.levels.get(d.target_tier or "", 0)
+            current = run.floor[0] if run.floor else self.levels.get(run.place[0] or "", 0)
+            if level > current:
+                run.floor = (level, d.target_tier, d.target_team)
+                place(run, self.levels, self.m)
+        elif d.kind is DecisionKind.FLAG and d.flag == "ownership_vacuum":
+            m.vacuums += 1
+            pt = state.pending_transfer
+            m.vacuums_by_team[str(pt.to_team if pt else None)] += 1
+
+    def _schedule(self, run: CaseRun, now: float) -> None:
+        """Push the case's next due instant: its earliest pending stage, or the next time a
+        time-based trigger could fire (a check at or before ``now`` was just evaluated and
+        decided nothing, as when a transfer is pending: the next event looks again)."""
+        run.version += 1
+        due = now if run.dirty else run.pending[0][0] if run.pending else math.inf
+        if run.state.status not in ENDED:
+            check = self._next_check(run)
+            if check > now:
+                due = min(due, check)
+        if due < math.inf:
+            heapq.heappush(self.heap, (due, run.idx, run.version))
+
+    # ----------------------------------------------------------------- the end
+
+    def _finish(self, run: CaseRun, end: float) -> CaseOutcome:
+        finish_recorded(self.m, run)
+        run.outcome.severity = run.state.severity.value
+        if self.collect_clocks:
+            clocks = compute_clocks(
+                run.history,
+                self.policy,
+                self.calendars,
+                datetime.fromtimestamp(end, UTC),
+                communications=False,
+            )
+            run.outcome.resolution_clocks = [
+                (c.elapsed.total_seconds(), c.stopped_at is not None)
+                for c in clocks.by_kind(ClockKind.RESOLUTION)
+                if c.state is not ClockState.CANCELLED
+            ]
+        return run.outcome
