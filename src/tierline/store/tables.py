@@ -190,6 +190,7 @@ Index("ix_cases_status_team", cases.c.status, cases.c.team)
 Index("ix_cases_account_open", cases.c.account_id, cases.c.contact_type, cases.c.status)
 Index("ix_cases_owner", cases.c.owner)
 Index("ix_cases_opened_at", cases.c.opened_at)
+Index("ix_cases_contact_email", cases.c.contact_email)
 
 events = Table(
     "events",
