@@ -1,8 +1,6 @@
 """Business-hours calendars: when a team is open, and arithmetic over those hours.
 
-A calendar is a value: an IANA time zone, weekly opening hours (several intervals a day, so lunch
-breaks are just gaps), holidays (whole days closed) and special dates with their own hours. Its
-arithmetic answers the two questions every SLA clock asks:
+A calendar's arithmetic answers the two questions every SLA clock asks:
 
 * ``add(start, duration)``: the instant at which ``duration`` of open time has elapsed after
   ``start`` (a due date);
@@ -15,6 +13,10 @@ time by exactly the hour that the wall clock skipped or repeated.
 Why tables: each year of the calendar is laid out once as sorted absolute intervals with a running
 total of open seconds. ``add`` and ``between`` are then two binary searches and some subtraction,
 whatever the distance between the instants, instead of a walk day by day.
+
+What a calendar *is* (:class:`CalendarSpec`, opening-hours parsing) lives in
+``domain.calendar_spec`` and is re-exported here, so ``from tierline.domain.calendar import X``
+works for both.
 """
 
 from __future__ import annotations
@@ -25,11 +27,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-#: An opening interval in seconds from local midnight, ``0 <= start < end <= 86400``.
-Interval = tuple[int, int]
-DayHours = tuple[Interval, ...]
+from tierline.domain.calendar_spec import (
+    ALWAYS_OPEN,
+    WEEKDAYS,
+    CalendarSpec,
+    DayHours,
+    Interval,
+    normalise_day,
+    parse_clock_time,
+    parse_interval,
+)
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+__all__ = [
+    "ALWAYS_OPEN",
+    "WEEKDAYS",
+    "BusinessCalendar",
+    "CalendarBook",
+    "CalendarError",
+    "CalendarSpec",
+    "DayHours",
+    "HolidayProvider",
+    "HolidaySource",
+    "Interval",
+    "normalise_day",
+    "parse_clock_time",
+    "parse_interval",
+]
 
 #: Years of calendar a single ``add`` may walk before giving up: a calendar with no open hours at
 #: all (every day a holiday) would otherwise search forever.
@@ -41,96 +64,6 @@ HolidayProvider = Callable[[int], Iterable[date]]
 
 class CalendarError(ValueError):
     """A calendar that cannot answer: no open hours within reach, or a naive instant."""
-
-
-def parse_clock_time(text: str) -> int:
-    """``"08:30"`` → seconds from midnight; ``"24:00"`` is allowed as the end of a day."""
-    hours, _, minutes = text.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ValueError(f"'{text}' is not a time of day; expected HH:MM such as '08:30'")
-    h, m = int(hours), int(minutes)
-    if m > 59 or h > 24 or (h == 24 and m != 0):
-        raise ValueError(f"'{text}' is not a time of day; expected 00:00 to 24:00")
-    return h * 3600 + m * 60
-
-
-def parse_interval(text: str) -> Interval:
-    """``"08:00-12:30"`` → ``(28800, 45000)``."""
-    start, sep, end = text.replace(" ", "").partition("-")
-    if not sep:
-        raise ValueError(f"'{text}' is not an interval; expected HH:MM-HH:MM such as '08:00-12:30'")
-    s, e = parse_clock_time(start), parse_clock_time(end)
-    if e <= s:
-        raise ValueError(
-            f"'{text}' ends before it starts; expected the end after the start "
-            "(split overnight shifts into two days)"
-        )
-    return (s, e)
-
-
-def normalise_day(intervals: Iterable[Interval]) -> DayHours:
-    """Sort and merge overlapping or touching intervals of one day."""
-    merged: list[list[int]] = []
-    for s, e in sorted(intervals):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return tuple((s, e) for s, e in merged)
-
-
-@dataclass(frozen=True)
-class CalendarSpec:
-    """Everything that defines a calendar, as plain data (it is what a frozen plan stores)."""
-
-    name: str
-    timezone: str = "UTC"
-    #: Opening hours Monday..Sunday; ``None`` means open around the clock (24x7).
-    weekly: tuple[DayHours, ...] | None = None
-    holiday_country: str | None = None
-    holiday_subdivision: str | None = None
-    #: Extra whole days closed, on top of the country's holidays.
-    closed_dates: frozenset[date] = frozenset()
-    #: Country holidays on which the team works anyway.
-    open_dates: frozenset[date] = frozenset()
-    #: Dates with hours of their own (e.g. a half day on 24 December); wins over everything else.
-    special_hours: tuple[tuple[date, DayHours], ...] = ()
-
-    @property
-    def always_open(self) -> bool:
-        return self.weekly is None
-
-    def to_data(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "timezone": self.timezone,
-            "weekly": None if self.weekly is None else [list(map(list, d)) for d in self.weekly],
-            "holiday_country": self.holiday_country,
-            "holiday_subdivision": self.holiday_subdivision,
-            "closed_dates": sorted(d.isoformat() for d in self.closed_dates),
-            "open_dates": sorted(d.isoformat() for d in self.open_dates),
-            "special_hours": [[d.isoformat(), list(map(list, h))] for d, h in self.special_hours],
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, object]) -> CalendarSpec:
-        weekly = data.get("weekly")
-        special = data.get("special_hours") or []
-        return cls(
-            name=str(data["name"]),
-            timezone=str(data.get("timezone") or "UTC"),
-            weekly=None
-            if weekly is None
-            else tuple(tuple((int(s), int(e)) for s, e in day) for day in weekly),  # type: ignore[attr-defined]
-            holiday_country=data.get("holiday_country"),  # type: ignore[arg-type]
-            holiday_subdivision=data.get("holiday_subdivision"),  # type: ignore[arg-type]
-            closed_dates=frozenset(date.fromisoformat(d) for d in data.get("closed_dates") or []),  # type: ignore[attr-defined]
-            open_dates=frozenset(date.fromisoformat(d) for d in data.get("open_dates") or []),  # type: ignore[attr-defined]
-            special_hours=tuple(
-                (date.fromisoformat(d), tuple((int(s), int(e)) for s, e in h))
-                for d, h in special  # type: ignore[attr-defined]
-            ),
-        )
 
 
 @dataclass
@@ -365,9 +298,6 @@ def _local_epoch(day: date, seconds: int, tz: tzinfo) -> float:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return datetime(day.year, day.month, day.day, h, m, s, tzinfo=tz).timestamp()
-
-
-ALWAYS_OPEN = CalendarSpec(name="24x7", timezone="UTC", weekly=None)
 
 
 HolidaySource = Callable[[CalendarSpec], HolidayProvider | None]
