@@ -8,9 +8,10 @@ communication deadlines are read by :mod:`tierline.domain.communication` in the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from tierline.domain.calendar import ALWAYS_OPEN
 from tierline.domain.events import CaseEvent, EventKind, parse_instant
@@ -58,6 +59,44 @@ class Timeline:
     team: str | None = None
 
 
+def acceptance_target(
+    policy: Policy, escalated: Mapping[str, Any], severity: Severity
+) -> Target | None:
+    """How long the receiving side of a transfer has to accept it: the escalation type's own
+    target, else the receiving tier's for the case's severity."""
+    rule = policy.type_rule(EscalationType(escalated.get("type") or "tier"))
+    to_tier = escalated.get("to_tier") or policy.tier_of_team(escalated.get("to_team"))
+    return rule.acceptance or policy.targets(severity, to_tier).acceptance
+
+
+def acceptance_spec(
+    policy: Policy, escalated: CaseEvent, severity: Severity, team: str | None
+) -> Spec | None:
+    """The acceptance clock one ``escalated`` event starts, exactly as :func:`gather_sla` builds
+    it; lets a caller that already holds a case's clocks add this one without re-reading the
+    whole history (the replay does, for every transfer of a log)."""
+    data = escalated.data
+    target = acceptance_target(policy, data, severity)
+    if target is None:
+        return None
+    esc_id = str(data.get("escalation_id"))
+    return Spec(
+        f"acceptance:{esc_id}",
+        ClockKind.ACCEPTANCE,
+        escalated.at,
+        target,
+        _calendar_of(policy, target, data.get("to_team") or team),
+        ClockKind.ACCEPTANCE in PAUSABLE_CLOCKS,
+        subject=esc_id,
+    )
+
+
+def _calendar_of(policy: Policy, t: Target, team: str | None) -> str:
+    if t.basis is not TimeBasis.BUSINESS:
+        return ALWAYS_OPEN.name
+    return t.calendar or policy.calendar_for_team(team) or ALWAYS_OPEN.name
+
+
 def gather_sla(history: Sequence[CaseEvent], policy: Policy) -> Timeline:
     """One pass over the history: status spans, clock specs, stages already acted on.
 
@@ -78,15 +117,8 @@ def gather_sla(history: Sequence[CaseEvent], policy: Policy) -> Timeline:
     first_response_done = False
     resolved = False
 
-    def team_calendar(team: str | None) -> str:
-        return policy.calendar_for_team(team) or ALWAYS_OPEN.name
-
     def calendar_of(t: Target, team: str | None) -> str:
-        return (
-            (t.calendar or team_calendar(team))
-            if t.basis is TimeBasis.BUSINESS
-            else ALWAYS_OPEN.name
-        )
+        return _calendar_of(policy, t, team)
 
     def begin(
         slot: str,
@@ -211,14 +243,11 @@ def gather_sla(history: Sequence[CaseEvent], policy: Policy) -> Timeline:
                 retarget(slot)
         elif kind is EventKind.ESCALATED:
             esc_id = str(data.get("escalation_id"))
-            rule = policy.type_rule(EscalationType(data.get("type") or "tier"))
-            to_tier = data.get("to_tier") or policy.tier_of_team(data.get("to_team"))
-            target = rule.acceptance or policy.targets(line.severity, to_tier).acceptance
             begin(
                 f"acceptance:{esc_id}",
                 ClockKind.ACCEPTANCE,
                 at,
-                target,
+                acceptance_target(policy, data, line.severity),
                 data.get("to_team") or line.team,
                 subject=esc_id,
             )

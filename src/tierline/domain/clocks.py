@@ -14,6 +14,7 @@ is pending, and the earliest pending stage over all clocks is the case's ``next_
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -146,6 +147,23 @@ def compute_clocks(
     return ClockSet(tuple(clocks), min(pending, key=datetime.timestamp) if pending else None, now)
 
 
+def evaluate_spec(
+    spec: Spec,
+    policy: Policy,
+    calendars: CalendarBook,
+    statuses: list[tuple[float, str]],
+    now: datetime,
+    fired: AbstractSet[tuple[str, str]] = frozenset(),
+) -> Clock:
+    """One clock, as :func:`compute_clocks` computes each: for a caller that adds a clock to
+    a set it already holds (``statuses``: the case's status history as epoch seconds)."""
+    pauses = _pause_spans(statuses, policy, spec.kind) if spec.pausable else []
+    fractions = tuple(sorted(set(policy.warning_fractions)))
+    return _evaluate(
+        spec, calendars.get(spec.calendar), pauses, now.timestamp(), fractions, policy, fired
+    )
+
+
 def _pause_spans(statuses: list[tuple[float, str]], policy: Policy, kind: ClockKind) -> list[Span]:
     pausing = policy.pausing_statuses(kind)
     if not pausing:
@@ -195,6 +213,18 @@ def _paused_between(cal: BusinessCalendar, a: float, b: float, pauses: Iterable[
     return total
 
 
+_WARNING_NAMES: dict[float, str] = {}
+
+
+def _warning_name(fraction: float) -> str:
+    """``warning:0.75``: stage names are compared with recorded ``clock_fired`` events, so
+    they are formatted one way only (and once per fraction, not once per clock)."""
+    name = _WARNING_NAMES.get(fraction)
+    if name is None:
+        name = _WARNING_NAMES[fraction] = f"warning:{fraction:g}"
+    return name
+
+
 def _evaluate(
     spec: Spec,
     cal: BusinessCalendar,
@@ -202,7 +232,7 @@ def _evaluate(
     now_t: float,
     fractions: tuple[float, ...],
     policy: Policy,
-    fired: set[tuple[str, str]],
+    fired: AbstractSet[tuple[str, str]],
 ) -> Clock:
     tz = cal.tz
     start_t = spec.start.timestamp()
@@ -217,26 +247,30 @@ def _evaluate(
         due_t: float | None = spec.fixed_due.timestamp()
     else:
         due_t = _reach(cal, start_t, target_s, pauses)
+    due_at = at(due_t)
     paused_s = _paused_between(cal, start_t, end_t, pauses) if pauses else 0.0
     elapsed_s = cal.seconds_between(start_t, end_t) - paused_s
 
+    key = spec.key
     stages: list[Stage] = []
     if spec.opens_at is not None:  # a window that must not be acted on before it opens
-        stages.append(Stage("open", spec.opens_at.astimezone(tz), (spec.key, "open") in fired))
+        stages.append(Stage("open", spec.opens_at.astimezone(tz), (key, "open") in fired))
+    warned = False
     for f in fractions if spec.warnings else ():
-        name = f"warning:{f:g}"
+        name = _warning_name(f)
         if spec.fixed_due is not None:
             w_t: float | None = start_t + (due_t - start_t) * f if due_t is not None else None
         else:
             w_t = _reach(cal, start_t, target_s * f, pauses)
-        stages.append(Stage(name, at(w_t), (spec.key, name) in fired))
-    stages.append(Stage("breach", at(due_t), (spec.key, "breach") in fired))
+        warned = warned or (w_t is not None and w_t <= now_t)
+        stages.append(Stage(name, at(w_t), (key, name) in fired))
+    stages.append(Stage("breach", due_at, (key, "breach") in fired))
     for level in policy.escalation_levels if spec.levels else ():
         if level.at == "breach" and level.after and level.applies_to(spec.kind):
             after_t = (
                 cal.add_seconds(due_t, level.after.total_seconds()) if due_t is not None else None
             )
-            stages.append(Stage(level.stage, at(after_t), (spec.key, level.stage) in fired))
+            stages.append(Stage(level.stage, at(after_t), (key, level.stage) in fired))
 
     in_pause = bool(pauses) and pauses[-1][1] is None and pauses[-1][0] <= end_t
     if spec.cancelled:
@@ -249,11 +283,7 @@ def _evaluate(
         state = ClockState.BREACHED
     elif in_pause:
         state = ClockState.PAUSED
-    elif any(
-        s.at is not None and s.at.timestamp() <= now_t
-        for s in stages
-        if s.name.startswith("warning")
-    ):
+    elif warned:
         state = ClockState.WARNING
     else:
         state = ClockState.RUNNING
@@ -264,7 +294,7 @@ def _evaluate(
         target=spec.target,
         calendar=spec.calendar,
         pausable=spec.pausable,
-        due_at=at(due_t),
+        due_at=due_at,
         stopped_at=spec.stop,
         state=state,
         elapsed=timedelta(seconds=max(elapsed_s, 0.0)),

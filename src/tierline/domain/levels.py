@@ -8,10 +8,12 @@ the case up a tier, because the problem is the missing owner or decision, not th
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tierline.domain.case import CaseState
 from tierline.domain.clocks import Clock, Stage
 from tierline.domain.decisions import Decision, DecisionKind, Explanation
-from tierline.domain.policy import Policy
+from tierline.domain.policy import Policy, Target
 from tierline.domain.vocabulary import (
     COMMUNICATION_CLOCKS,
     MESSAGE_KIND_OF_CLOCK,
@@ -43,6 +45,12 @@ def stage_decisions(policy: Policy, clock: Clock, stage: Stage, state: CaseState
     return _sla_decisions(policy, clock, stage, state, facts)
 
 
+@lru_cache(maxsize=256)
+def _describe(target: Target) -> str:
+    """A target in words; a policy has a handful of targets and every stage quotes one."""
+    return target.describe()
+
+
 def _facts(clock: Clock, stage: Stage, state: CaseState) -> dict[str, object]:
     return {
         "clock": clock.key,
@@ -50,7 +58,7 @@ def _facts(clock: Clock, stage: Stage, state: CaseState) -> dict[str, object]:
         "stage": stage.name,
         "stage_at": stage.at.isoformat() if stage.at else None,
         "due_at": clock.due_at.isoformat() if clock.due_at else None,
-        "target": clock.target.describe(),
+        "target": _describe(clock.target),
         "started_at": clock.started_at.isoformat(),
         "elapsed_seconds": clock.elapsed.total_seconds(),
         "paused_seconds": clock.paused.total_seconds(),
@@ -73,7 +81,7 @@ def _sla_decisions(
                     "ownership_vacuum",
                     policy.version,
                     facts,
-                    f"transfer {clock.subject} not accepted within {clock.target.describe()}",
+                    f"transfer {clock.subject} not accepted within {_describe(clock.target)}",
                 ),
                 notify=policy.ownership.vacuum_notify,
                 flag="ownership_vacuum",
@@ -88,7 +96,7 @@ def _sla_decisions(
                     "approval_overdue",
                     policy.version,
                     facts,
-                    f"approval {clock.subject} not decided within {clock.target.describe()}",
+                    f"approval {clock.subject} not decided within {_describe(clock.target)}",
                 ),
                 notify=("team_lead",),
                 flag="approval_overdue",
@@ -119,7 +127,7 @@ def _sla_decisions(
         else:
             continue
         rule = f"escalation_levels.{level.stage}"
-        summary = f"{clock.kind.value} {stage.name} ({clock.target.describe()})"
+        summary = f"{clock.kind.value} {stage.name} ({_describe(clock.target)})"
         explanation = Explanation(rule, policy.version, facts, summary)
         nxt = policy.next_tier(state.tier) if level.escalate else None
         if (

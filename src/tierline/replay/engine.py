@@ -32,7 +32,8 @@ from datetime import UTC, datetime
 
 from tierline.domain.calendar import CalendarBook
 from tierline.domain.case import apply, fold
-from tierline.domain.clocks import Clock, compute_clocks
+from tierline.domain.clock_specs import acceptance_spec
+from tierline.domain.clocks import Clock, compute_clocks, evaluate_spec
 from tierline.domain.decisions import Decision, DecisionKind
 from tierline.domain.events import CaseEvent, EventKind
 from tierline.domain.levels import stage_decisions
@@ -57,7 +58,6 @@ _K = EventKind
 _CLOCK_EVENTS = frozenset(
     {
         _K.SEVERITY_CHANGED,
-        _K.ESCALATED,
         _K.REOPENED,
         _K.FLAGGED,
         _K.MESSAGE,
@@ -200,6 +200,9 @@ class Replay:
             return  # the coming recomputation sees this event too
         elif kind in _CLOCK_EVENTS:
             run.dirty = True
+        elif kind is _K.ESCALATED:
+            # A transfer starts one clock (its acceptance) and changes no other: add it alone.
+            self._add_acceptance(run, ev)
         elif kind is _K.STATUS_CHANGED:
             new = ev.data.get("to")
             if old_status in self.pausing:
@@ -236,6 +239,24 @@ class Replay:
         ]
         pending.sort(key=lambda p: p[0])
         run.pending = pending
+
+    def _add_acceptance(self, run: CaseRun, ev: CaseEvent) -> None:
+        state = run.state
+        spec = acceptance_spec(self.policy, ev, state.severity, state.team)
+        if spec is None:
+            return
+        statuses = [(ev.at.timestamp(), state.status)]  # pauses before the transfer don't count
+        clock = evaluate_spec(spec, self.policy, self.calendars, statuses, ev.at, run.fired)
+        if not clock.running:
+            return
+        fired = run.fired
+        new = [
+            (s.at.timestamp(), clock, s)
+            for s in clock.stages
+            if s.at is not None and (clock.key, s.name) not in fired
+        ]
+        if new:
+            run.pending = sorted(run.pending + new, key=lambda p: p[0])
 
     def _wake(self, run: CaseRun, t: float) -> None:
         if run.dirty:

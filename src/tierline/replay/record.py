@@ -99,6 +99,8 @@ def place(run: CaseRun, levels: dict[str, int], m: Metrics) -> None:
         pol_tier, pol_team = (floor[1], floor[2]) if floor is not None else (tier, team)
         new = (tier or "(none)", team or "(none)", pol_tier or "(none)", pol_team or "(none)")
     old = run.place
+    if new == old:
+        return  # most events (an assignee, a status) leave the case where it was
     m.tier_recorded.move(old[0], new[0])
     m.team_recorded.move(old[1], new[1])
     m.tier_policy.move(old[2], new[2])
