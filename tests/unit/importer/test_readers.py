@@ -24,7 +24,7 @@ COLUMNS = ["number", "state", "assignee"]
 def test_csv_plain_gzip_and_zip_give_the_same_rows(tmp_path: Path, kind: str) -> None:
     path = write_log(tmp_path, ROWS, kind)
     got = list(read_csv(path, COLUMNS, CsvOptions()))
-    assert got == [(2, ["INC1", "New", "?"]), (3, ["INC1", "Active", "Ann"])]
+    assert got == [(2, ("INC1", "New", "?")), (3, ("INC1", "Active", "Ann"))]
 
 
 def test_a_zip_with_several_logs_needs_a_member(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_a_zip_with_several_logs_needs_a_member(tmp_path: Path) -> None:
         z.writestr("b.csv", "number\ny\n")
     with pytest.raises(LogError, match="member"):
         list(read_csv(path, ["number"], CsvOptions()))
-    assert list(read_csv(path, ["number"], CsvOptions(member="b.csv"))) == [(2, ["y"])]
+    assert list(read_csv(path, ["number"], CsvOptions(member="b.csv"))) == [(2, ("y",))]
     with pytest.raises(LogError, match=r"no member 'c\.csv'"):
         list(read_csv(path, ["number"], CsvOptions(member="c.csv")))
 
@@ -49,7 +49,35 @@ def test_multi_line_fields_short_rows_and_a_bom(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_bytes('\ufeffnumber;note;extra\nA;"two\nlines";1\nB;short\n'.encode())
     got = list(read_csv(path, ["number", "note", "extra"], CsvOptions(delimiter=";")))
-    assert got == [(3, ["A", "two\nlines", "1"]), (4, ["B", "short", None])]
+    assert got == [(3, ("A", "two\nlines", "1")), (4, ("B", "short", None))]
+
+
+def test_quoted_and_plain_records_mixed_read_as_csv_reads_them(tmp_path: Path) -> None:
+    """Plain lines are split, quoted ones go through csv: same fields, same line numbers."""
+    path = tmp_path / "mixed.csv"
+    body = 'a,b,c\r\n1,x,y\r\n\r\n2,"p, q",r\r\n3,"multi\r\nline ""quoted""",s\r\n4,,\r\n5'
+    path.write_bytes(body.encode())
+    got = list(read_csv(path, ["c", "a", "b"], CsvOptions()))
+    assert got == [
+        (2, ("y", "1", "x")),
+        (4, ("r", "2", "p, q")),
+        (6, ("s", "3", 'multi\r\nline "quoted"')),
+        (7, ("", "4", "")),
+        (8, (None, "5", None)),
+    ]
+
+
+def test_a_file_with_every_field_quoted_reads_the_same(tmp_path: Path) -> None:
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    rows = [(str(i), f"team {i % 7}", f"note {i}") for i in range(300)]
+    plain.write_text("id,team,note\n" + "".join(",".join(r) + "\n" for r in rows))
+    quoted.write_text(
+        '"id","team","note"\n' + "".join(",".join(f'"{v}"' for v in r) + "\n" for r in rows)
+    )
+    columns = ["note", "id"]
+    expected = [(i + 2, (f"note {i}", str(i))) for i in range(300)]
+    assert list(read_csv(plain, columns, CsvOptions())) == expected
+    assert list(read_csv(quoted, columns, CsvOptions())) == expected
 
 
 def test_missing_file_and_empty_file(tmp_path: Path) -> None:
