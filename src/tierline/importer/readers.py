@@ -148,7 +148,7 @@ def read_csv(
 def _picker(wanted: Sequence[int]) -> Callable[[list[str]], Values]:
     """The wanted fields of a split record, as a tuple, in one C call where possible."""
     if len(wanted) > 1:
-        return operator.itemgetter(*wanted)  # type: ignore[return-value]
+        return operator.itemgetter(*wanted)
     if wanted:
         only = wanted[0]
         return lambda row: (row[only],)
@@ -238,7 +238,7 @@ class _XesState:
             self.in_event = False
             values = self.event
             trace = self.trace
-            row: Values = []
+            row: list[str | None] = []
             for c in self.columns:
                 if c.startswith("trace:"):
                     row.append(trace.get(c[6:]))
