@@ -1,0 +1,199 @@
+"""The case repository: reading, inserting and version-checked updating of case rows, and the
+case queries use cases and the worker need (same issue, due now, queue, load per person).
+
+It is most of the store's traffic, so its statements are built once at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+
+from tierline.store.tables import cases
+
+Row = dict[str, Any]
+
+
+# Statements built once: constructing a 50-column UPDATE per request cost more than running it.
+_GET_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
+_GET_CASE_FOR_UPDATE = _GET_CASE.with_for_update()
+_INSERT_CASE = insert(cases).returning(*cases.c)
+_UPDATES: dict[frozenset[str], Any] = {}
+
+
+def _update_statement(keys: frozenset[str]) -> Any:
+    stmt = _UPDATES.get(keys)
+    if stmt is None:
+        stmt = (
+            update(cases)
+            .where(cases.c.id == bindparam("_case_id"), cases.c.version == bindparam("_expected"))
+            .values({k: bindparam(k) for k in sorted(keys)})
+        )
+        _UPDATES[keys] = stmt
+    return stmt
+
+
+class CaseRepo:
+    def __init__(self, conn: Connection, is_postgres: bool) -> None:
+        self.conn = conn
+        self.is_postgres = is_postgres
+
+    def get(self, case_id: int, *, for_update: bool = False) -> Row | None:
+        q = _GET_CASE_FOR_UPDATE if for_update and self.is_postgres else _GET_CASE
+        row = self.conn.execute(q, {"case_id": case_id}).mappings().first()
+        return dict(row) if row else None
+
+    def insert(self, values: Mapping[str, Any]) -> Row:
+        """Insert a case and return its full row (one round trip, thanks to RETURNING)."""
+        return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
+
+    def update(self, case_id: int, values: Mapping[str, Any], expected_version: int) -> bool:
+        params = {**values, "version": expected_version + 1}
+        stmt = _update_statement(frozenset(params))
+        args = {**params, "_case_id": case_id, "_expected": expected_version}
+        res = self.conn.execute(stmt, args)
+        return res.rowcount == 1
+
+    def find_same_issue(
+        self,
+        account_id: str | None,
+        contact_email: str | None,
+        contact_type: str,
+        product_area: str,
+        since: datetime,
+    ) -> Row | None:
+        """The open case this contact most likely repeats (R-CASE-4)."""
+        if not account_id and not contact_email:
+            return None
+        who = []
+        if account_id:
+            who.append(cases.c.account_id == account_id)
+        if contact_email:
+            who.append(cases.c.contact_email == contact_email)
+        q = (
+            select(cases)
+            .where(
+                and_(*who),
+                cases.c.contact_type == contact_type,
+                cases.c.product_area == product_area,
+                cases.c.closed_at.is_(None),
+                cases.c.resolved_at.is_(None),
+                cases.c.updated_at >= since,
+            )
+            .order_by(cases.c.opened_at.desc())
+            .limit(1)
+        )
+        row = self.conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def find_recent_escalation(
+        self, account_id: str, contact_type: str, product_area: str, since: datetime, exclude: int
+    ) -> Row | None:
+        """An earlier escalated case of the same account and issue (R-RES-4)."""
+        q = (
+            select(cases)
+            .where(
+                cases.c.account_id == account_id,
+                cases.c.contact_type == contact_type,
+                cases.c.product_area == product_area,
+                cases.c.escalation_count > 0,
+                cases.c.id != exclude,
+                or_(cases.c.resolved_at >= since, cases.c.resolved_at.is_(None)),
+            )
+            .order_by(cases.c.opened_at.desc())
+            .limit(1)
+        )
+        row = self.conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def due(self, now: datetime, limit: int) -> list[int]:
+        """Cases with a deadline at or before ``now``, claimed for this transaction."""
+        q = (
+            select(cases.c.id)
+            .where(cases.c.next_due_at <= now)
+            .order_by(cases.c.next_due_at)
+            .limit(limit)
+        )
+        if self.is_postgres:
+            q = q.with_for_update(skip_locked=True)
+        return [r.id for r in self.conn.execute(q)]
+
+    def lock_if_due(self, case_id: int, now: datetime) -> Row | None:
+        q = select(cases).where(cases.c.id == case_id, cases.c.next_due_at <= now)
+        if self.is_postgres:
+            q = q.with_for_update(skip_locked=True)
+        row = self.conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def open_load(self, handles: Sequence[str]) -> dict[str, int]:
+        if not handles:
+            return {}
+        q = (
+            select(cases.c.owner, func.count())
+            .where(
+                cases.c.owner.in_(handles),
+                cases.c.resolved_at.is_(None),
+                cases.c.closed_at.is_(None),
+            )
+            .group_by(cases.c.owner)
+        )
+        return {r[0]: int(r[1]) for r in self.conn.execute(q)}
+
+    def search(
+        self,
+        *,
+        status: str | None = None,
+        open_only: bool = False,
+        team: str | None = None,
+        teams: Sequence[str] | None = None,
+        owner: str | None = None,
+        tier: str | None = None,
+        account_id: str | None = None,
+        escalated: bool | None = None,
+        breached: bool | None = None,
+        order: str = "queue",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Row]:
+        q = select(cases)
+        if status:
+            q = q.where(cases.c.status == status)
+        if open_only:
+            q = q.where(cases.c.resolved_at.is_(None), cases.c.closed_at.is_(None))
+        if team:
+            q = q.where(cases.c.team == team)
+        if teams is not None:
+            q = q.where(cases.c.team.in_(list(teams)))
+        if owner:
+            q = q.where(cases.c.owner == owner)
+        if tier:
+            q = q.where(cases.c.tier == tier)
+        if account_id:
+            q = q.where(cases.c.account_id == account_id)
+        if escalated is not None:
+            q = q.where(
+                cases.c.escalation_count > 0 if escalated else cases.c.escalation_count == 0
+            )
+        if breached is not None:
+            q = q.where(cases.c.breached == breached)
+        if order == "queue":
+            # R-TRIG-5: priority first, then the earliest deadline (no deadline last).
+            q = q.order_by(
+                cases.c.priority,
+                cases.c.next_due_at.is_(None),
+                cases.c.next_due_at,
+                cases.c.opened_at,
+            )
+        else:
+            q = q.order_by(cases.c.id.desc())
+        q = q.limit(limit).offset(offset)
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    def count(self, **filters: Any) -> int:
+        q = select(func.count()).select_from(cases)
+        if filters.get("open_only"):
+            q = q.where(cases.c.resolved_at.is_(None), cases.c.closed_at.is_(None))
+        return int(self.conn.execute(q).scalar_one())
