@@ -1,7 +1,12 @@
-"""Case use cases: open, message, status, flag, assign, resolve, close, reopen.
+"""Case use cases: opening a case, and flagging what it turns out to be about.
 
 Each function is one transaction. A refusal raises before anything is written, so a refused
 request leaves the store exactly as it was.
+
+The other case use cases live in modules by concern — ``case_access`` (visibility and the
+one-transaction wrapper ``in_case``), ``case_messages`` (the conversation with the customer) and
+``case_lifecycle`` (status, assignment, resolve, close, reopen) — and are re-exported here, so
+``cases.add_message(...)`` and ``from tierline.service.cases import in_case`` keep working.
 """
 
 from __future__ import annotations
@@ -9,68 +14,39 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
-from tierline.domain.frustration import asks_for_escalation, frustration_score
+from tierline.domain.frustration import frustration_score
 from tierline.domain.routing import RoutingError, route
-from tierline.domain.vocabulary import (
-    AccountValue,
-    CaseStatus,
-    Channel,
-    ClosureKind,
-    EscalationType,
-    MessageDirection,
-    Severity,
-)
+from tierline.domain.vocabulary import AccountValue, CaseStatus, Channel, EscalationType, Severity
 from tierline.service.actors import Actor
-from tierline.service.errors import Conflict, Invalid, NotFound
+from tierline.service.case_access import can_see, in_case
+from tierline.service.case_lifecycle import assign, change_status, close, reopen, resolve
+from tierline.service.case_messages import add_message, flag_escalation_request, record_inbound
+from tierline.service.errors import Invalid
 from tierline.service.people import pick_person
 from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
 
-T = TypeVar("T")
-
-
-def can_see(actor: Actor, row: dict[str, Any]) -> bool:
-    """R-AUTH-4: everyone with case.read_all; otherwise one's team, one's cases, one's consults."""
-    if actor.can("case.read_all"):
-        return True
-    if not actor.can("case.read"):
-        return False
-    state = row.get("state") or {}
-    return (
-        (actor.team is not None and row.get("team") == actor.team)
-        or actor.handle in (row.get("owner"), row.get("coordinator"), row.get("next_comm_owner"))
-        or actor.handle in (state.get("collaborators") or [])
-        or (actor.team is not None and state.get("pending_transfer_team") == actor.team)
-    )
-
-
-def in_case(
-    rt: Tierline,
-    case_id: int,
-    actor: Actor,
-    work: Callable[[CaseSession], T],
-    *,
-    permission: str,
-    doing: str,
-    now: datetime | None = None,
-    check_visibility: bool = True,
-) -> tuple[T, dict[str, Any]]:
-    """Run ``work`` on a locked case inside one transaction, then finish and commit."""
-    actor.require(permission, doing)
-    rt.active()  # fail early (409) when no policy is active
-    when = now or rt.now()
-    with rt.uow() as uow:
-        session = CaseSession.load(rt, uow, case_id, when, actor)
-        if check_visibility and not actor.is_system and not can_see(actor, session.row):
-            raise NotFound(f"case {case_id} does not exist")  # do not reveal other teams' cases
-        result = work(session)
-        row = session.finish()
-        uow.commit()
-    return result, row
+__all__ = [
+    "FLAGS",
+    "OpenCase",
+    "Opened",
+    "add_message",
+    "assign",
+    "can_see",
+    "change_status",
+    "close",
+    "flag",
+    "in_case",
+    "open_case",
+    "record_inbound",
+    "reopen",
+    "resolve",
+    "situation_flag",
+]
 
 
 @dataclass
@@ -243,113 +219,12 @@ def open_case(
         if score >= 0.5:
             session.record(EventKind.FLAGGED, {"flag": "frustration", "score": score})
         if not cmd.situation:
-            _flag_escalation_request(session, f"{cmd.subject}\n{cmd.description}")
+            flag_escalation_request(session, f"{cmd.subject}\n{cmd.description}")
         if within is not None:
             within(session)
         row = session.finish()
         uow.commit()
     return Opened(row, linked=False)
-
-
-def record_inbound(
-    session: CaseSession, body: str, channel: Channel | None, *, repeat: bool, via: str = ""
-) -> None:
-    """Record a customer's message: frustration is scored from the words, and a customer who
-    asks for a manager is flagged as such, which starts their protocol (R-TRIG-1, R-COMM-5)."""
-    policy = session.policy.policy
-    score = frustration_score(body, policy.frustration_terms)
-    session.record(
-        EventKind.MESSAGE,
-        {
-            "direction": MessageDirection.INBOUND.value,
-            "body": body,
-            "channel": channel.value if channel else None,
-            "repeat_contact": repeat,
-            "frustration": score,
-            "via": via,
-        },
-        actor="customer",
-    )
-    _flag_escalation_request(session, body)
-
-
-def _flag_escalation_request(session: CaseSession, text: str) -> None:
-    state = session.require_state()
-    if state.customer_requested or not asks_for_escalation(text):
-        return
-    policy = session.policy.policy
-    situation = next(
-        (
-            s.id
-            for s in policy.situations.values()
-            if s.escalation_type is EscalationType.CUSTOMER_INITIATED
-        ),
-        None,
-    )
-    data: dict[str, Any] = {"flag": "customer_request", "detected_in": "customer message"}
-    if situation:
-        data["situation"] = situation
-    session.record(EventKind.FLAGGED, data, actor="tierline")
-
-
-def add_message(
-    rt: Tierline,
-    case_id: int,
-    actor: Actor,
-    *,
-    direction: MessageDirection,
-    body: str,
-    channel: Channel | None = None,
-    repeat_contact: bool = False,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    if not body.strip():
-        raise Invalid("body is empty; expected the message text")
-
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        if direction is MessageDirection.INBOUND:
-            # A reply after resolution is kept on the thread; reopening is an explicit decision.
-            record_inbound(s, body, channel, repeat=repeat_contact)
-        else:
-            if state.status == CaseStatus.CLOSED.value:
-                raise Conflict("the case is closed; reopen it before writing to the customer")
-            s.record(
-                EventKind.MESSAGE,
-                {
-                    "direction": direction.value,
-                    "body": body,
-                    "channel": channel.value if channel else None,
-                },
-            )
-
-    _, row = in_case(
-        rt, case_id, actor, work, permission="case.write", doing="add messages", now=now
-    )
-    return row
-
-
-def change_status(
-    rt: Tierline, case_id: int, actor: Actor, to: str, reason: str = "", now: datetime | None = None
-) -> dict[str, Any]:
-    policy = rt.active().policy
-    allowed = [CaseStatus.OPEN.value, *policy.pause_statuses]
-    if to not in allowed:
-        raise Invalid(
-            f"status '{to}' cannot be set here; expected one of: {', '.join(allowed)} "
-            "(use resolve, close and reopen for the others)"
-        )
-
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        if not state.is_open:
-            raise Conflict(f"the case is {state.status}; reopen it first")
-        if state.status != to:
-            s.record(EventKind.STATUS_CHANGED, {"from": state.status, "to": to, "reason": reason})
-
-    return in_case(
-        rt, case_id, actor, work, permission="case.write", doing="change status", now=now
-    )[1]
 
 
 FLAGS = ("customer_request", "suspected_defect", "frustration", "affected_customers")
@@ -400,129 +275,4 @@ def flag(
         permission="case.write",
         doing="flag cases",
         now=now,
-    )[1]
-
-
-def assign(
-    rt: Tierline, case_id: int, actor: Actor, owner: str, now: datetime | None = None
-) -> dict[str, Any]:
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        person = s.uow.people.by_handle(owner)
-        if person is None or not person["active"]:
-            raise Invalid(f"unknown person '{owner}'")
-        if person["team"] != state.team:
-            raise Invalid(
-                f"{owner} is in team {person['team']}, not {state.team}; "
-                "escalate to move the case to another team"
-            )
-        s.record(EventKind.ASSIGNED, {"owner": owner, "team": state.team})
-
-    return in_case(
-        rt, case_id, actor, work, permission="case.accept", doing="assign cases", now=now
-    )[1]
-
-
-def resolve(
-    rt: Tierline,
-    case_id: int,
-    actor: Actor,
-    *,
-    summary: str,
-    root_cause: str | None = None,
-    preventable: bool | None = None,
-    five_whys: list[str] | None = None,
-    message: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """Resolve a case. With ``message`` (the resolution message's parts and optionally its text)
-    the message is checked for closure and sent with the resolution; a message missing a part
-    refuses the whole request. Without one, the resolution message becomes a deadline."""
-    policy = rt.active().policy
-    if root_cause is not None and root_cause not in policy.root_causes:
-        raise Invalid(
-            f"unknown root cause '{root_cause}'; expected one of: "
-            f"{', '.join(sorted(policy.root_causes))}"
-        )
-    if not summary.strip():
-        raise Invalid("summary is empty; expected what was done to resolve the case")
-
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        if not state.is_open:
-            raise Conflict(f"the case is already {state.status}")
-        pending = state.pending_transfer
-        if pending is not None:
-            # Resolving ends the need for the transfer; it is cancelled on the record, not lost.
-            s.record(
-                EventKind.TRANSFER_CANCELLED,
-                {"escalation_id": pending.escalation_id, "reason": "case resolved"},
-            )
-            s.uow.escalations.update(pending.escalation_id, {"status": "cancelled"})
-        if message is not None:
-            from tierline.service.communications import resolution_gate, send
-
-            fields = {k: v for k, v in message.items() if k != "text"}
-            fields.setdefault("root_cause_category", root_cause)
-            flags = resolution_gate(s, fields, message.get("text"))
-            send(s, "resolution", text=message.get("text"), fields=fields, extra={"flags": flags})
-        s.record(
-            EventKind.RESOLVED,
-            {
-                "summary": summary,
-                "root_cause": root_cause,
-                "preventable": preventable,
-                "five_whys": five_whys or [],
-            },
-        )
-
-    return in_case(
-        rt, case_id, actor, work, permission="case.resolve", doing="resolve cases", now=now
-    )[1]
-
-
-def close(
-    rt: Tierline,
-    case_id: int,
-    actor: Actor,
-    closure: ClosureKind,
-    reason: str = "",
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        if state.status == CaseStatus.CLOSED.value:
-            raise Conflict("the case is already closed")
-        if closure is ClosureKind.CUSTOMER_ACCEPTED and state.status != CaseStatus.RESOLVED.value:
-            raise Conflict(
-                "only a resolved case can be closed as customer-accepted; resolve it first"
-            )
-        s.record(EventKind.CLOSED, {"closure": closure.value, "reason": reason})
-
-    return in_case(
-        rt, case_id, actor, work, permission="case.resolve", doing="close cases", now=now
-    )[1]
-
-
-def reopen(
-    rt: Tierline, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
-) -> dict[str, Any]:
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        if state.is_open:
-            raise Conflict(f"the case is {state.status}, not resolved or closed")
-        ended = state.resolved_at or state.closed_at or s.now
-        window = s.plan.governing.communication.reopen_window
-        repeat = s.now - ended <= window
-        s.record(
-            EventKind.REOPENED,
-            {
-                "reason": reason,
-                "repeat_escalation": repeat,
-                "since_resolution_seconds": (s.now - ended).total_seconds(),
-            },
-        )
-
-    return in_case(
-        rt, case_id, actor, work, permission="case.write", doing="reopen cases", now=now
     )[1]
