@@ -4,6 +4,10 @@ An escalation opens a transfer; ownership moves only when the receiving side acc
 escalation cannot be accepted before a complete structured handoff is recorded. Automatic
 escalations (triggers, SLA breaches) carry a system handoff prefilled from what Tierline knows,
 scored for completeness, and ask the sending owner to complete it.
+
+Handoffs themselves (drafting, checking, recording) live in ``service.handoffs``;
+``draft_handoff`` and ``record_handoff`` are re-exported here, so ``escalations.X`` keeps
+working for them.
 """
 
 from __future__ import annotations
@@ -12,33 +16,30 @@ from datetime import datetime
 from typing import Any
 
 from tierline.domain.events import EventKind
-from tierline.domain.handoff import Handoff, check_handoff, prefill
+from tierline.domain.handoff import Handoff
 from tierline.domain.ownership import OwnershipError, check_acceptance, check_transfer_request
 from tierline.domain.vocabulary import EscalationType, OwnershipModel
 from tierline.service.actors import SYSTEM, Actor
 from tierline.service.cases import in_case
 from tierline.service.errors import Conflict, Forbidden, Invalid
+from tierline.service.handoffs import (
+    draft_handoff,
+    record_handoff,
+    refuse_incomplete,
+    store_handoff,
+)
 from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
 
-
-def _earlier_handoffs(s: CaseSession) -> list[Handoff]:
-    return [Handoff.from_data(h["fields"]) for h in s.uow.handoffs.for_case(s.case_id)]
-
-
-def draft_handoff(s: CaseSession) -> Handoff:
-    state = s.require_state()
-    earlier = 0
-    if s.account is not None:
-        earlier = s.uow.escalations.count_for_account(s.account.id)
-    return prefill(
-        state,
-        s.account,
-        _earlier_handoffs(s),
-        earlier,
-        str(s.row.get("description") or ""),
-        s.now.date(),
-    )
+__all__ = [
+    "accept",
+    "cancel_transfer",
+    "consult",
+    "draft_handoff",
+    "escalate",
+    "open_escalation",
+    "record_handoff",
+]
 
 
 def open_escalation(
@@ -104,7 +105,7 @@ def open_escalation(
         handoff = draft_handoff(s)
         handoff = Handoff(**{**handoff.__dict__, "reason": reason})
     if handoff is not None:
-        _store_handoff(s, esc_id, handoff, system=automatic)
+        store_handoff(s, esc_id, handoff, system=automatic)
     if s.plan.governing.ownership.model is OwnershipModel.HYBRID and not state.coordinator:
         role = s.plan.governing.ownership.coordinator_role
         coordinators = s.uow.people.with_role(role) if role else []
@@ -168,49 +169,6 @@ def _link_repeat_escalation(s: CaseSession, esc_id: str) -> None:
     s.row["repeat_of"] = int(earlier["id"])
 
 
-def _store_handoff(s: CaseSession, esc_id: str, handoff: Handoff, *, system: bool) -> None:
-    check = check_handoff(s.policy.policy.handoff, handoff)
-    s.record(
-        EventKind.HANDOFF_RECORDED,
-        {
-            "escalation_id": esc_id,
-            "complete": check.complete,
-            "completeness": check.completeness,
-            "missing": list(check.missing),
-            "warm": handoff.warm,
-            "system": system,
-            "fields": handoff.to_data(),
-        },
-        actor=SYSTEM.handle if system else s.actor.handle,
-    )
-    s.uow.handoffs.add(
-        {
-            "case_id": s.case_id,
-            "escalation_id": esc_id,
-            "fields": handoff.to_data(),
-            "completeness": check.completeness,
-            "complete": check.complete,
-            "warm": handoff.warm,
-            "recorded_by": SYSTEM.handle if system else s.actor.handle,
-            "recorded_at": s.now,
-        }
-    )
-    s.uow.escalations.update(esc_id, {"handoff_completeness": check.completeness})
-
-
-def _refuse_incomplete(s: CaseSession, handoff: Handoff) -> None:
-    check = check_handoff(s.policy.policy.handoff, handoff)
-    if not check.complete:
-        raise Invalid(
-            f"the handoff is missing {len(check.missing)} required field(s): "
-            f"{', '.join(check.missing)}",
-            [
-                {"field": name, "expected": expected}
-                for name, expected in (d.split(": ", 1) for d in check.describe_missing())
-            ],
-        )
-
-
 def escalate(
     rt: Tierline,
     case_id: int,
@@ -264,7 +222,7 @@ def escalate(
         if to_team == state.team and to_person in (None, state.owner):
             raise Conflict(f"the case is already with team {to_team}; choose another target")
         if parsed is not None:
-            _refuse_incomplete(s, parsed)
+            refuse_incomplete(s, parsed)
         return open_escalation(
             s,
             escalation_type=escalation_type,
@@ -279,36 +237,6 @@ def escalate(
     return in_case(
         rt, case_id, actor, work, permission="case.escalate", doing="escalate cases", now=now
     )
-
-
-def record_handoff(
-    rt: Tierline,
-    case_id: int,
-    actor: Actor,
-    fields: dict[str, Any],
-    escalation_id: str | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    try:
-        handoff = Handoff.from_data(fields)
-    except ValueError as exc:
-        raise Invalid(f"handoff: {exc}") from None
-
-    def work(s: CaseSession) -> None:
-        state = s.require_state()
-        pending = state.pending_transfer
-        if pending is None:
-            raise Conflict("no escalation is pending; escalate first, then record its handoff")
-        if escalation_id is not None and escalation_id != pending.escalation_id:
-            raise Conflict(
-                f"escalation {escalation_id} is not pending; expected {pending.escalation_id}"
-            )
-        _refuse_incomplete(s, handoff)
-        _store_handoff(s, pending.escalation_id, handoff, system=False)
-
-    return in_case(
-        rt, case_id, actor, work, permission="case.escalate", doing="record handoffs", now=now
-    )[1]
 
 
 def accept(
