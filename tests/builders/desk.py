@@ -1,20 +1,18 @@
-"""Small builders for domain tests: a realistic policy in Python, cases as dated stories.
+"""The test desk's policy, built in Python: a small B2B support policy (T1/T2/T3, Berlin and New
+York offices, hybrid ownership), with ``policy(**overrides)`` to vary one part per test.
 
-Domain tests build their policy here rather than from YAML, so they test the domain alone; the
-policy layer has its own tests over the example files.
+Domain tests build their policy here rather than from YAML, so they test the domain alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from tierline.domain.calendar import CalendarBook, CalendarSpec, parse_interval
-from tierline.domain.events import CaseEvent, EventKind
+from tests.builders.offices import BERLIN_OFFICE, NEW_YORK_OFFICE
+from tierline.domain.calendar import CalendarBook
 from tierline.domain.policy import (
     AuthorityLimits,
     CommunicationStandards,
@@ -43,42 +41,10 @@ from tierline.domain.vocabulary import (
     Channel,
     ClockKind,
     EscalationType,
-    MessageDirection,
     OwnershipModel,
     Severity,
     TimeBasis,
     TriggerKind,
-)
-
-BERLIN = ZoneInfo("Europe/Berlin")
-NEW_YORK = ZoneInfo("America/New_York")
-LONDON = ZoneInfo("Europe/London")
-
-
-def hours(*spans: str) -> tuple[tuple[int, int], ...]:
-    return tuple(parse_interval(s) for s in spans)
-
-
-def weekdays(*spans: str, saturday: Iterable[str] = ()) -> tuple[tuple[tuple[int, int], ...], ...]:
-    day = hours(*spans)
-    return (day, day, day, day, day, hours(*saturday), ())
-
-
-BERLIN_OFFICE = CalendarSpec(
-    name="berlin",
-    timezone="Europe/Berlin",
-    weekly=weekdays("08:00-12:30", "13:30-17:00"),
-    # 2026-04-06 is Easter Monday, 2026-05-25 Whit Monday: explicit so the domain needs no
-    # holiday package in its tests.
-    closed_dates=frozenset(
-        {date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 25), date(2026, 12, 25)}
-    ),
-)
-NEW_YORK_OFFICE = CalendarSpec(
-    name="new_york",
-    timezone="America/New_York",
-    weekly=weekdays("09:00-17:00"),
-    closed_dates=frozenset({date(2026, 9, 7), date(2026, 11, 26)}),  # Labor Day, Thanksgiving
 )
 
 
@@ -363,87 +329,3 @@ def policy(**overrides: Any) -> Policy:
 
 def calendars(p: Policy | None = None) -> CalendarBook:
     return CalendarBook((p or policy()).calendars)
-
-
-class Story:
-    """A case history told as dated events: ``Story(at).opened(...).message(...)``."""
-
-    def __init__(self, tz: ZoneInfo = BERLIN) -> None:
-        self.tz = tz
-        self.events: list[CaseEvent] = []
-
-    def at(self, text: str) -> datetime:
-        return datetime.fromisoformat(text).replace(tzinfo=self.tz)
-
-    def add(self, when: str, kind: EventKind, actor: str | None = None, **data: Any) -> Story:
-        self.events.append(CaseEvent(self.at(when), kind, data, actor))
-        return self
-
-    def opened(
-        self,
-        when: str,
-        *,
-        contact_type: str = "bug_report",
-        severity: str = "S3",
-        tier: str = "T1",
-        team: str = "frontline",
-        owner: str | None = "alice",
-        channel: str = "email",
-        **extra: Any,
-    ) -> Story:
-        return self.add(
-            when,
-            EventKind.OPENED,
-            owner,
-            contact_type=contact_type,
-            severity=severity,
-            tier=tier,
-            team=team,
-            owner=owner,
-            channel=channel,
-            status="open",
-            **extra,
-        )
-
-    def reply(self, when: str, by: str = "alice") -> Story:
-        return self.add(when, EventKind.MESSAGE, by, direction=MessageDirection.OUTBOUND.value)
-
-    def customer(self, when: str, **extra: Any) -> Story:
-        return self.add(
-            when, EventKind.MESSAGE, "customer", direction=MessageDirection.INBOUND.value, **extra
-        )
-
-    def status(self, when: str, to: str) -> Story:
-        return self.add(when, EventKind.STATUS_CHANGED, to=to)
-
-    def escalate(
-        self,
-        when: str,
-        esc_id: str = "e1",
-        to_tier: str | None = "T2",
-        to_team: str | None = "specialists",
-        type: str = "tier",
-    ) -> Story:
-        return self.add(
-            when,
-            EventKind.ESCALATED,
-            escalation_id=esc_id,
-            to_tier=to_tier,
-            to_team=to_team,
-            type=type,
-        )
-
-    def accept(
-        self,
-        when: str,
-        esc_id: str = "e1",
-        by: str = "bob",
-        tier: str = "T2",
-        team: str = "specialists",
-    ) -> Story:
-        return self.add(
-            when, EventKind.ACCEPTED, by, escalation_id=esc_id, by=by, tier=tier, team=team
-        )
-
-    def resolve(self, when: str) -> Story:
-        return self.add(when, EventKind.RESOLVED)
