@@ -86,26 +86,43 @@ def _compiled(fmt: str) -> re.Pattern[str] | None:
     return re.compile("".join(out) + r"\Z")
 
 
+_EPOCH_DAY = datetime(1970, 1, 1).toordinal()
+
+
 def _regex_parser(pattern: re.Pattern[str], tz: tzinfo, fmt: str) -> Parser:
+    groups = sorted(pattern.groupindex, key=pattern.groupindex.__getitem__)
+    at = {name: i for i, name in enumerate(groups)}
+    iY, iy, im, id_ = at.get("Y"), at.get("y"), at["m"], at["d"]
+    iH, iM, iS, if_ = at.get("H"), at.get("M"), at.get("S"), at.get("f")
+    utc = tz is UTC
+    days: dict[tuple[int, int, int], int] = {}  # (year, month, day) → days since 1970 (UTC)
+
     def parse(text: str) -> float:
         m = pattern.match(text.strip())
         if m is None:
             raise ValueError(f"'{text}' does not match the format '{fmt}'")
-        g = m.groupdict()
-        year = int(g["Y"]) if g.get("Y") else 2000 + int(g["y"])
-        frac = g.get("f")
-        micro = int(frac.ljust(6, "0")) if frac else 0
+        g = m.groups()
+        year = int(g[iY]) if iY is not None else 2000 + int(g[iy])  # type: ignore[index]
+        month, day = int(g[im]), int(g[id_])
+        hour = int(g[iH]) if iH is not None else 0
+        minute = int(g[iM]) if iM is not None else 0
+        second = int(g[iS]) if iS is not None else 0
+        micro = int(g[if_].ljust(6, "0")) if if_ is not None else 0
+        if utc and hour < 24 and minute < 60 and second < 60:
+            # Plain arithmetic, exactly what datetime.timestamp() computes; the date alone is
+            # checked by datetime (31/2 is refused) and remembered, as logs repeat their days.
+            date = (year, month, day)
+            n = days.get(date)
+            if n is None:
+                try:
+                    n = days[date] = datetime(year, month, day).toordinal() - _EPOCH_DAY
+                except ValueError as exc:
+                    raise ValueError(f"'{text}' is not a real date and time ({exc})") from None
+            return (
+                (n * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000 + micro
+            ) / 1_000_000
         try:
-            dt = datetime(
-                year,
-                int(g["m"]),
-                int(g["d"]),
-                int(g.get("H") or 0),
-                int(g.get("M") or 0),
-                int(g.get("S") or 0),
-                micro,
-                tzinfo=tz,
-            )
+            dt = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
         except ValueError as exc:
             raise ValueError(f"'{text}' is not a real date and time ({exc})") from None
         return dt.timestamp()
@@ -163,25 +180,31 @@ def _one(fmt: str, tz: tzinfo) -> Parser:
     return _regex_parser(pattern, tz, fmt) if pattern is not None else _strptime_parser(fmt, tz)
 
 
-def make_parser(formats: Sequence[str], timezone: str) -> Parser:
-    """A caching parser trying ``formats`` in order; naive stamps are read in ``timezone``."""
+def make_parser(formats: Sequence[str], timezone: str, *, cached: bool = True) -> Parser:
+    """A parser trying ``formats`` in order; naive stamps are read in ``timezone``.
+
+    It remembers its answers unless ``cached`` is false (for callers that keep their own)."""
     tz = zone(timezone)
     parsers = [_one(f, tz) for f in formats]
     cache: dict[str, float] = {}
+
+    def first_fit(text: str) -> float:
+        errors = []
+        for p in parsers:
+            try:
+                return p(text)
+            except ValueError as exc:
+                errors.append(str(exc))
+        raise ValueError(errors[0] if len(errors) == 1 else "; ".join(errors))
+
+    if not cached:
+        return parsers[0] if len(parsers) == 1 else first_fit
 
     def parse(text: str) -> float:
         hit = cache.get(text)
         if hit is not None:
             return hit
-        errors = []
-        for p in parsers:
-            try:
-                value = p(text)
-                break
-            except ValueError as exc:
-                errors.append(str(exc))
-        else:
-            raise ValueError(errors[0] if len(errors) == 1 else "; ".join(errors))
+        value = first_fit(text)
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
         cache[text] = value
