@@ -10,6 +10,7 @@ few and counts them all.
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import time
 from collections.abc import Callable
@@ -98,71 +99,73 @@ def _read(
 ) -> LogContents:
     out = LogContents()
     mapper = RowMapper(mapping)
+    case_of, map_row = mapper.case_of, mapper.map_row
+    #: case → [first row, last row (in the case's order), every row in file order...], or
+    #: _BAD once the case has a bad row (its rows are dropped, its place kept).
     groups: dict[str, list[MappedRow]] = {}
-    ends: dict[str, list[MappedRow]] = {}  # case → [first row, last row] in the case's order
-    bad: dict[str, int] = {}  # case → number of bad rows
+    bad = _BAD
+    rows = dropped = 0
+    limit = max_rows if max_rows is not None else -1
+    step = 10_000 if progress is not None else -1
     for line, values in read_log(path, mapping):
-        out.rows += 1
-        if max_rows is not None and out.rows > max_rows:
+        rows += 1
+        if rows == limit + 1:
             raise TooManyRows(f"the log has more than {max_rows} rows")
-        if progress is not None and out.rows % 10_000 == 0:
-            progress(out.rows)
-        try:
-            case = mapper.case_of(values)
-            if case is None:
-                raise RowProblem("the case id is missing; expected every row to name its case")
-        except RowProblem as exc:
-            _issue(out, RowIssue(line, None, str(exc)))
+        if step > 0 and rows % step == 0:
+            progress(rows)  # type: ignore[misc]
+        case = case_of(values)
+        if case is None:
+            message = "the case id is missing; expected every row to name its case"
+            _issue(out, RowIssue(line, None, message))
             continue
         try:
-            row = mapper.map(line, case, values)
+            row = map_row(line, case, values)
         except RowProblem as exc:
             _issue(out, RowIssue(line, case, str(exc)))
-            bad[case] = bad.get(case, 0) + 1
-            out.dropped_rows += len(groups.pop(case, ()))
-            ends.pop(case, None)
+            group = groups.get(case)
+            if group is not bad:
+                dropped += len(group) - 2 if group is not None else 0
+                groups[case] = bad
             continue
-        if case in bad:
-            out.dropped_rows += 1  # a good row of a case that has a bad one
-            continue
-        rows = groups.get(case)
-        if rows is None:
-            groups[case] = [row]
-            ends[case] = [row, row]
+        group = groups.get(case)
+        if group is None:
+            groups[case] = [row, row, row]
+        elif group is bad:
+            dropped += 1  # a good row of a case that has a bad one
         else:
-            rows.append(row)
-            _keep_ends(ends[case], row)
+            group.append(row)
+            # Only the case's first and last rows keep their raw values (memory).
+            first, last = group[0], group[1]
+            if row.order >= last.order:
+                group[1] = row
+                if last is not first:
+                    last.values = _NO_VALUES
+            elif row.order < first.order:
+                group[0] = row
+                if first is not last:
+                    first.values = _NO_VALUES
+            else:
+                row.values = _NO_VALUES
+    out.rows, out.dropped_rows = rows, dropped
     if progress is not None:
-        progress(out.rows)
+        progress(rows)
     builder = CaseBuilder(mapping, mapper, compile_rules(mapping))
-    for rows in groups.values():
-        rows.sort(key=_order_key)
-        out.cases.append(builder.build(rows))
-        rows.clear()
-    out.skipped_cases = len(bad)
+    order = operator.attrgetter("order")
+    skipped = 0
+    for group in groups.values():
+        if group is bad:
+            skipped += 1
+            continue
+        case_rows = group[2:]
+        group.clear()
+        case_rows.sort(key=order)
+        out.cases.append(builder.build(case_rows))
+    out.skipped_cases = skipped
     return out
 
 
-def _order_key(row: MappedRow) -> tuple[object, ...]:
-    return row.order
-
-
 _NO_VALUES: tuple[str | None, ...] = ()
-
-
-def _keep_ends(ends: list[MappedRow], row: MappedRow) -> None:
-    """Track a case's first and last rows; the raw values of every other row are dropped."""
-    first, last = ends
-    if row.order < first.order:
-        ends[0] = row
-        if first is not last:
-            first.values = _NO_VALUES
-    elif row.order >= last.order:
-        ends[1] = row
-        if last is not first:
-            last.values = _NO_VALUES
-    else:
-        row.values = _NO_VALUES
+_BAD: list[MappedRow] = []  # the marker of a case with a bad row
 
 
 def _issue(out: LogContents, issue: RowIssue) -> None:

@@ -15,7 +15,7 @@ with its line and column.
 
 from __future__ import annotations
 
-import re
+import codecs
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -30,6 +30,7 @@ from tierline.importer.mapping_fields import (
     Source,
     Text,
     TimestampSpec,
+    check_regex,
 )
 from tierline.policy.fields import Model, Name
 
@@ -83,7 +84,8 @@ class StatusSpec(Mapped):
     @model_validator(mode="after")
     def _targets(self) -> StatusSpec:
         allowed = set(LIFECYCLE) | set(self.pauses) | {KEEP_WORD}
-        for source, target in [*self.values.items(), ("(other)", self.other)]:
+        pairs = [*self.values.items(), *((f"/{r.match}/", r.value) for r in self.rules)]
+        for source, target in [*pairs, ("(other)", self.other)]:
             if target is not None and target not in allowed:
                 raise ValueError(
                     f"'{source}' maps to '{target}', which is neither a lifecycle status nor a "
@@ -104,23 +106,21 @@ class TierRule(Model):
     @field_validator("match")
     @classmethod
     def _regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"'{value}' is not a regular expression ({exc})") from None
-        return value
+        return check_regex(value)
 
 
 class TierSpec(Model):
     """The tier of each row: ordered patterns on the team value (first match wins, else
-    ``default``), or a column with a value table. ``levels`` lists tiers from the front line up,
-    so a transfer can be told to go up, down or across."""
+    ``default``), or a column with a value table (``other`` for values not listed; ``keep`` for
+    "this row says nothing about the tier"). ``levels`` lists tiers from the front line up, so a
+    transfer can be told to go up, down or across."""
 
     levels: list[Name]
     rules: list[TierRule] = Field(default_factory=list)
     default: Name | None = None
     column: Text | None = None
     values: dict[Text, Name] | None = None
+    other: Name | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TierSpec:
@@ -128,9 +128,9 @@ class TierSpec(Model):
             raise ValueError("levels is empty; expected the tiers from the front line up")
         known = set(self.levels)
         used = [r.tier for r in self.rules] + list((self.values or {}).values())
-        used += [self.default] if self.default else []
+        used += [t for t in (self.default, self.other) if t]
         for tier in used:
-            if tier not in known:
+            if tier not in known and tier != KEEP_WORD:
                 raise ValueError(
                     f"tier '{tier}' is not in levels; expected one of: {', '.join(self.levels)}"
                 )
@@ -169,15 +169,42 @@ class Attribute(Source):
 class CsvOptions(Model):
     delimiter: str = ","
     quotechar: str = '"'
+    #: Any Python codec name (``utf-8``, ``latin-1``, ``cp1252``, ``utf-16``…). A byte-order mark
+    #: at the start of the file wins over it (UTF-8, UTF-16 and UTF-32 marks are recognised).
     encoding: str = "utf-8"
     #: The member to read inside a zip (default: the only CSV, ``__MACOSX/`` skipped).
     member: str | None = None
+    #: Lines before the header to pass over (a title, Excel's ``sep=;``, a report date…).
+    skip_lines: int = Field(default=0, ge=0)
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _tab(cls, value: Any) -> Any:
+        return "\t" if value == "tab" else value
 
     @field_validator("delimiter", "quotechar")
     @classmethod
     def _one_char(cls, value: str) -> str:
         if len(value) != 1:
-            raise ValueError(f"'{value}' is not one character; expected e.g. ',' or ';'")
+            raise ValueError(
+                f"'{value}' is not one character; expected e.g. ',' or ';' (a tab: tab or \"\\t\")"
+            )
+        if value in "\r\n":
+            raise ValueError("a line break cannot separate fields; expected e.g. ',' or ';'")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        try:
+            text_codec = codecs.lookup(value)._is_text_encoding
+        except LookupError:
+            text_codec = False
+        if not text_codec:
+            raise ValueError(
+                f"unknown encoding '{value}'; expected a codec name such as utf-8, latin-1, "
+                "cp1252 or utf-16"
+            )
         return value
 
 
@@ -195,7 +222,7 @@ class Mapping(Model):
     case: CaseSpec
     timestamp: TimestampSpec
     status: StatusSpec
-    team: Source | None = None
+    team: Mapped | None = None
     tier: TierSpec | None = None
     severity: SeveritySpec | None = None
     contact_type: Source | None = None
@@ -225,6 +252,11 @@ class Mapping(Model):
                     "expected a team source or a tier column",
                 )
             )
+        for path, src in (("case", "id"), self.case.id), (("timestamp",), self.timestamp):
+            if src.when is not None:
+                out.append(
+                    ((*path, "when"), "every row needs this; expected no when condition here")
+                )
         if self.acceptance.when == "agent_set" and self.agent is None:
             out.append(
                 (

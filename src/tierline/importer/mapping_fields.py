@@ -2,11 +2,12 @@
 
 A *source* is a column (an XES attribute key), several columns joined, or a constant, with its
 own missing markers, a default, and whether a missing value keeps the case's previous value.
-A *mapped* source adds a value table. Timestamps add their formats and time zone.
+A *mapped* source adds a value table and patterns. Timestamps add their formats and time zone.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
@@ -31,6 +32,31 @@ LIFECYCLE = ("new", "open", "resolved", "closed")
 KEEP_WORD = "keep"
 
 
+def check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"'{value}' is not a regular expression ({exc})") from None
+    return value
+
+
+class Condition(Model):
+    """``when``: only the rows whose ``column`` holds one of ``values`` give the fact; other rows
+    say nothing about it (the case keeps what it had). For logs of one row per changed field
+    (``field;new_value``): ``status: {column: new_value, when: {column: field, values: [status]}}``.
+    """
+
+    column: Text
+    values: list[Text]
+
+    @field_validator("values")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("values is empty; expected the values that select the rows")
+        return value
+
+
 class Source(Model):
     """Where a value comes from: one column, several columns joined, or a constant.
 
@@ -47,6 +73,8 @@ class Source(Model):
     default: Text | None = None
     #: A missing value keeps the case's previous value (``keep``) or clears it (``clear``).
     if_missing: Literal["keep", "clear"] = "keep"
+    #: Only rows meeting this condition give the value; the others say nothing about it.
+    when: Condition | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -66,25 +94,48 @@ class Source(Model):
         return self
 
     def names(self) -> list[str]:
-        """The columns (or XES keys) this source reads."""
-        if self.column is not None:
-            return [self.column]
-        return list(self.columns or [])
+        """The columns (or XES keys) this source reads, its condition's included."""
+        out = [self.column] if self.column is not None else list(self.columns or [])
+        if self.when is not None:
+            out.append(self.when.column)
+        return out
+
+
+class ValueRule(Model):
+    """One pattern of a value table: a value in which ``match`` (a regular expression) is found
+    translates to ``value``. Patterns are tried in order, after the exact ``values``."""
+
+    match: str
+    value: Text
+    ignore_case: bool = False
+
+    @field_validator("match")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return check_regex(value)
 
 
 class Mapped(Source):
-    """A source whose values are translated by a table; ``other`` takes any value not listed.
+    """A source whose values are translated: first the exact ``values`` table, then the
+    ``rules`` (patterns, first match wins), then ``other`` for anything else.
 
-    Without ``other`` an unlisted value makes its row bad (reported with its line)."""
+    With a table or rules but no ``other``, an unlisted value makes its row bad (reported with
+    its line)."""
 
     values: dict[Text, Text] | None = None
+    rules: list[ValueRule] = Field(default_factory=list)
     other: Text | None = None
+
+    @property
+    def translated(self) -> bool:
+        """Whether values go through a table (else the value itself is the result)."""
+        return self.values is not None or bool(self.rules)
 
     def targets(self) -> list[str]:
         """Every Tierline value the table (or the source itself) can give."""
-        out = list((self.values or {}).values())
+        out = list((self.values or {}).values()) + [r.value for r in self.rules]
         out += [self.other] if self.other is not None else []
-        if not self.values:  # without a table the value itself must be a target
+        if not self.values and not self.rules:  # without a table the value must be a target
             out += [v for v in (self.constant, self.default) if v is not None]
         return [v for v in out if v != KEEP_WORD]
 

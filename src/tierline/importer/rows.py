@@ -1,37 +1,55 @@
 """One log row → the facts a mapping names, in Tierline's words (:class:`MappedRow`).
 
-The mapping is compiled once into small getter functions over the row's value list, so each of
-the log's rows costs a handful of function calls. A value that cannot be translated (a stamp in
-the wrong format, a status the mapping does not list) raises :class:`RowProblem`; the caller
-counts the row as bad and drops its whole case, never part of it.
+A value that cannot be translated (a stamp in the wrong format, a status the mapping does not
+list) raises :class:`RowProblem`; the caller counts the row as bad and drops its whole case,
+never part of it. Values that may change over a case's life (status, team, severity, agent) can
+be *missing* on a row; they come back as :data:`KEEP` when the mapping says a missing value keeps
+the previous one.
 
-Values that may change over a case's life (status, team, severity, agent) can be *missing* on a
-row; they come back as :data:`KEEP` when the mapping says a missing value keeps the previous one.
+How it is fast: logs repeat their values (a status, a team, the same minute) thousands of
+times, so each fact has a :class:`_Table`, a dict from the raw text (or tuple of texts) to the
+translated value, filled the first time a text is seen: trimming, missing markers, the value
+table, patterns and timestamp parsing run once per distinct text, not once per row. The mapping is
+then compiled into one small Python function per use (``case_of``, ``map_row``, ``firsts``,
+``attributes``) made of table look-ups such as ``T3[v[5]]``, so a row costs one call and a
+dozen dict look-ups. The generated source holds only table names and column positions, never a
+text from the mapping or the log; ``RowMapper.source`` shows it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from tierline.importer.mapping import Mapping
 from tierline.importer.mapping_fields import KEEP_WORD, Mapped, OpenedAtSpec, Source
 from tierline.importer.timestamps import make_parser
 
 
-class _Keep:
+class _Keep(enum.Enum):
+    """A one-member enum, so that ``value is KEEP`` narrows the type."""
+
+    KEEP = "KEEP"
+
     def __repr__(self) -> str:
         return "KEEP"
 
 
 #: "No value on this row: the case keeps its previous one."
-KEEP: Final = _Keep()
+KEEP: Final = _Keep.KEEP
 #: A value that may change over a case's life: text, nothing (cleared), or KEEP.
-Value = str | _Keep | None
+Value = str | Literal[_Keep.KEEP] | None
 
 Getter = Callable[[Sequence[str | None]], Any]
+#: The raw text of a source on one row: one column's text, a tuple of texts, or None.
+Key = Any
+
+_MISSING: Final = object()  # a source's text is absent or a missing marker
+_TABLE_LIMIT = 1 << 18  # distinct texts remembered per fact (then the table starts over)
 
 
 class RowProblem(ValueError):
@@ -59,6 +77,24 @@ class MappedRow:
     values: Sequence[str | None]
 
 
+class _Table(dict[Key, Any]):
+    """Raw text → translated value, computed on first sight. A text that cannot be translated
+    raises :class:`RowProblem` every time it is seen (errors are not remembered)."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[Key], Any]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: Key) -> Any:
+        value = self.compute(key)
+        if len(self) >= _TABLE_LIMIT:
+            self.clear()
+        self[key] = value
+        return value
+
+
 class RowMapper:
     """A mapping compiled for one log's column list (``Mapping.columns()``)."""
 
@@ -67,143 +103,236 @@ class RowMapper:
         self.columns = mapping.columns()
         self._index = {c: i for i, c in enumerate(self.columns)}
         self._missing = frozenset(mapping.missing)
+        self._ns: dict[str, Any] = {"MappedRow": MappedRow, "KEEP": KEEP}
         ts = mapping.timestamp
-        self._parse_t = make_parser(ts.format, ts.timezone)
-        self._t = self._source(ts)
-        self._case = self._source(mapping.case.id)
-        self._opened = self._opened_getter(mapping.case.opened_at, "opened_at")
-        self._resolved = self._opened_getter(mapping.case.resolved_at, "resolved_at")
-        self._closed = self._opened_getter(mapping.case.closed_at, "closed_at")
-        self._status = self._mapped(mapping.status, "status")
-        self._team = self._source(mapping.team) if mapping.team else None
-        tier = mapping.tier
-        self._tier_col = (
-            self._mapped(
-                Mapped(column=tier.column, values=tier.values, default=tier.default), "tier"
-            )
+        self._parse_t = make_parser(ts.format, ts.timezone, cached=False)
+        self.source = "\n".join(
+            [self._case_of_source(), self._map_source(), self._firsts_source()]
+            + [self._attributes_source(last) for last in (False, True)]
+        )
+        exec(compile(self.source, f"<mapping {mapping.name}>", "exec"), self._ns)
+        self.case_of: Callable[[Sequence[str | None]], str | None] = self._ns["case_of"]
+        self._map: Callable[..., MappedRow] = self._ns["map_row"]
+        self._firsts: Getter = self._ns["firsts"]
+        self._attrs: tuple[Getter, Getter] = (self._ns["attributes_0"], self._ns["attributes_1"])
+
+    # ----------------------------------------------------------------- mapping a row
+
+    def map(self, line: int, case: str, values: Sequence[str | None]) -> MappedRow:
+        """Translate one row; raises :class:`RowProblem` with the reason it cannot be."""
+        return self._map(line, case, values)
+
+    @property
+    def map_row(self) -> Callable[[int, str, Sequence[str | None]], MappedRow]:
+        """``map`` without the method call, for the reading loop."""
+        return self._map
+
+    def firsts(self, values: Sequence[str | None]) -> tuple[str | None, ...]:
+        """contact_type, channel, account, contact_name, actor, product_area, subject."""
+        return self._firsts(values)
+
+    def attributes(self, values: Sequence[str | None], last: bool) -> dict[str, str | None]:
+        """The attributes taken from a case's first row (``last`` False) or its last row."""
+        return self._attrs[last](values)
+
+    # ----------------------------------------------------------------- generated functions
+
+    def _case_of_source(self) -> str:
+        def case(x: Any) -> str | None:
+            return None if x is KEEP or x is None else str(x)
+
+        expr = self._expr(self.mapping.case.id, self._sourced(self.mapping.case.id, case))
+        return f"def case_of(v):\n    return {expr}\n"
+
+    def _map_source(self) -> str:
+        m = self.mapping
+        ts = m.timestamp
+
+        def stamp(x: Any) -> float:
+            if x is KEEP or x is None:
+                raise RowProblem("the timestamp is missing; expected every row to have one")
+            try:
+                return self._parse_t(x)
+            except ValueError as exc:
+                raise RowProblem(f"timestamp: {exc}") from None
+
+        tier = m.tier
+        tier_col = (
+            Mapped(column=tier.column, values=tier.values, default=tier.default, other=tier.other)
             if tier is not None and tier.column
             else None
         )
-        self._severity = self._mapped(mapping.severity, "severity") if mapping.severity else None
-        self._agent = self._source(mapping.agent) if mapping.agent else None
-        acc = mapping.acceptance
-        self._accept: Getter | None = None
-        if acc.when == "value" and acc.column:
-            pos, wanted = self._index[acc.column], frozenset(acc.values)
-            self._accept = lambda v: v[pos] in wanted
-        firsts: list[Source | None] = [
-            mapping.contact_type,
-            None,
-            mapping.account,
-            mapping.contact_name,
-            mapping.actor,
-            mapping.product_area,
-            mapping.subject,
-        ]
-        self._firsts: list[Getter | None] = [self._source(s) if s else None for s in firsts]
-        self._firsts[1] = self._mapped(mapping.channel, "channel") if mapping.channel else None
-        self._attrs = [
-            (name, self._source(a), a.take == "last") for name, a in mapping.attributes.items()
-        ]
-        self._actor = self._firsts[4]
-        #: (getter, special) per order key; a special key (timestamp, line) has no getter.
-        self._order = [
-            (self._order_getter(k.special, k.column, k.type), k.special)
-            for k in mapping.case.order_by
-        ]
+        order = []
+        for k in m.case.order_by:
+            if k.special is not None:
+                order.append("t" if k.special == "timestamp" else "line")
+            else:
+                assert k.column is not None
+                order.append(self._order_expr(k.column, k.type))
+        args = {
+            "line": "line",
+            "case": "case",
+            "t": "t",
+            "opened_t": self._instant(m.case.opened_at, "opened_at"),
+            "resolved_t": self._instant(m.case.resolved_at, "resolved_at"),
+            "closed_t": self._instant(m.case.closed_at, "closed_at"),
+            "status": self._mapped(m.status, "status"),
+            "team": self._mapped(m.team, "team"),
+            "tier": self._mapped(tier_col, "tier"),
+            "severity": self._mapped(m.severity, "severity"),
+            "agent": self._value(m.agent),
+            "accept": self._accept_expr(),
+            "order": "order",
+            "actor": self._plain(m.actor),
+            "values": "v",
+        }
+        call = ", ".join(args[f.name] for f in dataclasses.fields(MappedRow))
+        return (
+            "def map_row(line, case, v):\n"
+            f"    t = {self._expr(ts, self._sourced(ts, stamp))}\n"
+            f"    order = ({', '.join(order)}, line)\n"
+            f"    return MappedRow({call})\n"
+        )
 
-    # ----------------------------------------------------------------- compiling
+    def _firsts_source(self) -> str:
+        m = self.mapping
+        exprs = [
+            self._plain(m.contact_type),
+            self._mapped(m.channel, "channel", plain=True),
+            self._plain(m.account),
+            self._plain(m.contact_name),
+            self._plain(m.actor),
+            self._plain(m.product_area),
+            self._plain(m.subject),
+        ]
+        return f"def firsts(v):\n    return ({', '.join(exprs)})\n"
 
-    def _raw(self, src: Source) -> Getter:
-        """The source's value with trimming and missing markers applied (None = missing)."""
+    def _attributes_source(self, last: bool) -> str:
+        items = []
+        for name, a in self.mapping.attributes.items():
+            if (a.take == "last") == last:
+                items.append(f"{self._const(name)}: {self._plain(a)}")
+        return f"def attributes_{int(last)}(v):\n    return {{{', '.join(items)}}}\n"
+
+    # ----------------------------------------------------------------- expressions
+
+    def _const(self, value: Any) -> str:
+        name = f"C{len(self._ns)}"
+        self._ns[name] = value
+        return name
+
+    def _key(self, src: Source) -> str:
+        """The expression of a source's raw text on the row ``v``."""
+        if src.constant is not None:
+            return "None"
+        if src.column is not None:
+            return f"v[{self._index[src.column]}]"
+        return "(" + "".join(f"v[{self._index[c]}], " for c in src.columns or ()) + ")"
+
+    def _expr(self, src: Source, compute: Callable[[Key], Any], nothing: str = "KEEP") -> str:
+        """``T[key]``: the source's value through a new table; with a ``when`` condition, rows
+        that do not meet it give ``nothing`` (the expression of a constant)."""
+        table = self._const(_Table(compute))
+        expr = f"{table}[{self._key(src)}]"
+        if src.when is None:
+            return expr
+        trim, wanted = self.mapping.trim, frozenset(src.when.values)
+
+        def meets(x: str | None) -> bool:
+            if x is not None and trim:
+                x = x.strip()
+            return x in wanted
+
+        cond = self._const(_Table(meets))
+        return f"({expr} if {cond}[v[{self._index[src.when.column]}]] else {nothing})"
+
+    def _clean(self, src: Source) -> Callable[[Key], Any]:
+        """Raw text → the trimmed text, or _MISSING where it is absent or a missing marker."""
         missing = self._missing | frozenset(src.missing)
         trim = self.mapping.trim
-        default = src.default
         if src.constant is not None:
             const = src.constant
-            return lambda v: const
+            return lambda key: const
         if src.column is not None:
-            pos = self._index[src.column]
 
-            def one(v: Sequence[str | None]) -> str | None:
-                x = v[pos]
-                if x is not None and trim:
+            def one(x: str | None) -> Any:
+                if x is None:
+                    return _MISSING
+                if trim:
                     x = x.strip()
-                return default if x is None or x in missing else x
+                return _MISSING if x in missing else x
 
             return one
-        positions = [self._index[c] for c in src.columns or ()]
         sep = src.join
 
-        def joined(v: Sequence[str | None]) -> str | None:
-            parts = [v[p] for p in positions]
-            parts = [(p.strip() if trim and p is not None else p) for p in parts]
+        def joined(parts: tuple[str | None, ...]) -> Any:
+            if trim:
+                parts = tuple(p.strip() if p is not None else p for p in parts)
             if all(p is None or p in missing for p in parts):
-                return default
+                return _MISSING
             return sep.join("" if p is None or p in missing else p for p in parts)
 
         return joined
 
-    def _source(self, src: Source) -> Getter:
-        """The source's value; KEEP where it is missing and the case keeps its value."""
-        keep = src.if_missing == "keep"
-        if src.column is not None:  # the common case, in one function: this runs per row
-            pos, trim, default = self._index[src.column], self.mapping.trim, src.default
-            missing = self._missing | frozenset(src.missing)
-            none: Any = (KEEP if keep else None) if default is None else default
+    def _sourced(self, src: Source, then: Callable[[Any], Any]) -> Callable[[Key], Any]:
+        """The source's value (its default where missing, else KEEP or None as the source
+        says) passed to ``then``."""
+        clean = self._clean(src)
+        default = src.default
+        none: Any = (KEEP if src.if_missing == "keep" else None) if default is None else default
 
-            def column(v: Sequence[str | None]) -> Any:
-                x = v[pos]
-                if x is None:
-                    return none
-                if trim:
-                    x = x.strip()
-                return none if x in missing else x
+        def value(key: Key) -> Any:
+            x = clean(key)
+            return then(none if x is _MISSING else x)
 
-            return column
-        raw = self._raw(src)
-        if not keep:
-            return raw
-        return lambda v: KEEP if (x := raw(v)) is None else x
+        return value
 
-    def _mapped(self, spec: Mapped, what: str) -> Getter:
-        raw = self._raw(spec)
-        table = spec.values
-        other = spec.other
-        keep = spec.if_missing == "keep"
-        if table is None:
+    def _value(self, src: Source | None) -> str:
+        """A fact that may change over a case's life: text, None (cleared) or KEEP."""
+        if src is None:
+            return "None"
+        return self._expr(src, self._sourced(src, _same))
 
-            def plain(v: Sequence[str | None]) -> Any:
-                x = raw(v)
-                return KEEP if x is None and keep else x
+    def _plain(self, src: Source | None) -> str:
+        """A fact read once (contact type, account, attributes…): text or None."""
+        if src is None:
+            return "None"
+        return self._expr(src, self._sourced(src, _plain), nothing="None")
 
-            return plain
-        known = ", ".join(sorted(table)[:12]) + (", ..." if len(table) > 12 else "")
-
-        def translate(v: Sequence[str | None]) -> Any:
-            x = raw(v)
-            if x is None:
-                return KEEP if keep else None
-            hit = table.get(x, other)
-            if hit is not None:
-                return KEEP if hit == KEEP_WORD else hit
-            raise RowProblem(f"{what} '{x}' is not in the mapping; expected one of: {known}")
-
-        return translate
-
-    def _opened_getter(self, spec: OpenedAtSpec | None, what: str) -> Getter | None:
+    def _mapped(self, spec: Mapped | None, what: str, plain: bool = False) -> str:
+        """A fact translated by the mapping's table and patterns (status, team, severity…)."""
         if spec is None:
-            return None
+            return "None"
+        clean = self._clean(spec)
+        default, keep = spec.default, spec.if_missing == "keep"
+        translate = _translator(spec, what)
+
+        def value(key: Key) -> Any:
+            x = clean(key)
+            if x is _MISSING:
+                x = default
+            if x is None:
+                return None if plain or not keep else KEEP
+            x = translate(x)
+            return None if plain and x is KEEP else x
+
+        return self._expr(spec, value, nothing="None" if plain else "KEEP")
+
+    def _instant(self, spec: OpenedAtSpec | None, what: str) -> str:
+        if spec is None:
+            return "None"
         ts = self.mapping.timestamp
         parse = (
-            make_parser(spec.format or ts.format, spec.timezone or ts.timezone)
+            make_parser(spec.format or ts.format, spec.timezone or ts.timezone, cached=False)
             if spec.format or spec.timezone
             else self._parse_t
         )
-        raw = self._raw(spec)
+        clean, default = self._clean(spec), spec.default
 
-        def opened(v: Sequence[str | None]) -> float | None:
-            x = raw(v)
+        def instant(key: Key) -> float | None:
+            x = clean(key)
+            if x is _MISSING:
+                x = default
             if x is None:
                 return None
             try:
@@ -211,84 +340,77 @@ class RowMapper:
             except ValueError as exc:
                 raise RowProblem(f"{what}: {exc}") from None
 
-        return opened
+        return self._expr(spec, instant, nothing="None")
 
-    def _order_getter(self, special: str | None, column: str | None, kind: str) -> Getter | None:
-        if special is not None:
-            return None  # timestamp and line are filled in by ``map``
-        assert column is not None
-        pos = self._index[column]
-        parse_t = self._parse_t
+    def _order_expr(self, column: str, kind: str) -> str:
+        missing = self._missing
         converters: dict[str, Callable[[str], Any]] = {
             "int": int,
             "float": float,
             "text": str,
-            "timestamp": parse_t,
+            "timestamp": self._parse_t,
         }
         convert = converters[kind]
+        last: tuple[int, Any] = (1, 0) if kind != "text" else (1, "")  # missing keys sort last
 
-        def key(v: Sequence[str | None]) -> Any:
-            x = v[pos]
-            if x is None or x.strip() in self._missing:
-                return (1, 0) if kind != "text" else (1, "")  # missing keys sort last
+        def key(x: str | None) -> tuple[int, Any]:
+            if x is None or x.strip() in missing:
+                return last
             try:
                 return (0, convert(x.strip()))
             except ValueError:
                 raise RowProblem(f"order key {column}: '{x}' is not a valid {kind}") from None
 
-        return key
+        return f"{self._const(_Table(key))}[v[{self._index[column]}]]"
 
-    # ----------------------------------------------------------------- mapping a row
+    def _accept_expr(self) -> str:
+        acc = self.mapping.acceptance
+        if acc.when != "value" or not acc.column:
+            return "False"
+        wanted = frozenset(acc.values)
+        return f"{self._const(_Table(lambda x: x in wanted))}[v[{self._index[acc.column]}]]"
 
-    def case_of(self, values: Sequence[str | None]) -> str | None:
-        x = self._case(values)
-        return None if x is KEEP or x is None else str(x)
 
-    def map(self, line: int, case: str, values: Sequence[str | None]) -> MappedRow:
-        """Translate one row; raises :class:`RowProblem` with the reason it cannot be."""
-        raw_t = self._t(values)
-        if raw_t is KEEP or raw_t is None:
-            raise RowProblem("the timestamp is missing; expected every row to have one")
-        try:
-            t = self._parse_t(raw_t)
-        except ValueError as exc:
-            raise RowProblem(f"timestamp: {exc}") from None
-        order = (
-            *(
-                g(values) if g is not None else (t if special == "timestamp" else line)
-                for g, special in self._order
-            ),
-            line,  # ties keep file order
-        )
-        return MappedRow(
-            line=line,
-            case=case,
-            t=t,
-            opened_t=self._opened(values) if self._opened else None,
-            resolved_t=self._resolved(values) if self._resolved else None,
-            closed_t=self._closed(values) if self._closed else None,
-            status=self._status(values),
-            team=self._team(values) if self._team else None,
-            tier=self._tier_col(values) if self._tier_col else None,
-            severity=self._severity(values) if self._severity else None,
-            agent=self._agent(values) if self._agent else None,
-            accept=self._accept(values) if self._accept else False,
-            order=order,
-            actor=_plain(self._actor(values)) if self._actor else None,
-            values=values,
-        )
-
-    def firsts(self, values: Sequence[str | None]) -> tuple[str | None, ...]:
-        """contact_type, channel, account, contact_name, actor, product_area, subject."""
-        return tuple(_plain(g(values)) if g else None for g in self._firsts)
-
-    def attributes(self, values: Sequence[str | None], last: bool) -> dict[str, str | None]:
-        """The attributes taken from a case's first row (``last`` False) or its last row."""
-        return {name: _plain(g(values)) for name, g, is_last in self._attrs if is_last == last}
+def _same(value: Any) -> Any:
+    return value
 
 
 def _plain(value: Any) -> str | None:
     return None if value is KEEP else value
+
+
+def _translator(spec: Mapped, what: str) -> Callable[[str], Any]:
+    """Text → the mapping's value for it (KEEP for ``keep``); RowProblem if it has none."""
+    if not spec.translated:
+        return _same
+    table = spec.values or {}
+    rules = [
+        (re.compile(r.match, re.IGNORECASE if r.ignore_case else 0), r.value) for r in spec.rules
+    ]
+    other = spec.other
+    listed = sorted(table)
+    known = ", ".join(listed[:12]) + (", ..." if len(listed) > 12 else "")
+    if rules:
+        known += (
+            (", " if known else "")
+            + "or a value matching "
+            + ", ".join(f"/{r.match}/" for r in spec.rules[:6])
+        )
+
+    def translate(x: str) -> Any:
+        hit = table.get(x)
+        if hit is None:
+            for pattern, value in rules:
+                if pattern.search(x):
+                    hit = value
+                    break
+            else:
+                hit = other
+        if hit is not None:
+            return KEEP if hit == KEEP_WORD else hit
+        raise RowProblem(f"{what} '{x}' is not in the mapping; expected one of: {known}")
+
+    return translate
 
 
 def compile_rules(mapping: Mapping) -> Callable[[str | None], str | None]:
@@ -305,7 +427,7 @@ def compile_rules(mapping: Mapping) -> Callable[[str | None], str | None]:
     def tier_of(team: str | None) -> str | None:
         hit = cache.get(team, KEEP)
         if hit is not KEEP:
-            return hit  # type: ignore[return-value]
+            return hit
         found = default
         if team is not None:
             for pattern, tier in rules:

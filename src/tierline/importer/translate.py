@@ -59,7 +59,7 @@ class _Pending:
 
 def _or(value: Value, previous: str | None) -> str | None:
     """A row's value, or the previous one where the row has none to give (KEEP)."""
-    return previous if value is KEEP else value  # type: ignore[return-value]
+    return previous if value is KEEP else value
 
 
 _INSTANTS: dict[float, datetime] = {}
@@ -139,7 +139,10 @@ class _Case:
 
     def add(self, kind: EventKind, data: dict[str, Any], t: float | None = None) -> None:
         # A history runs forward, whatever the rows do.
-        self.last_t = max(self.last_t, self.row.t if t is None else t)
+        if t is None:
+            t = self.row.t
+        if t > self.last_t:
+            self.last_t = t
         data["line"] = self.row.line
         self.events.append(CaseEvent(_at(self.last_t), kind, data, self.row.actor))
 
@@ -163,14 +166,28 @@ class _Case:
             "line": first.line,
         }
         self.events.append(CaseEvent(_at(opened or first.t), EventKind.OPENED, data, first.actor))
+        # Most rows change nothing: each step below is called only when its row may.
+        tier_column = b.tier_column
         for i, row in enumerate(self.rows):
             self.row, self.index = row, i
-            agent = _or(row.agent, self.agent)
-            self._acceptance(agent)
-            if i > 0:
+            agent = row.agent
+            if agent is KEEP:
+                agent = self.agent
+            if self.pending is not None:
+                self._acceptance(agent)
+            team = row.team
+            if i > 0 and (tier_column or (team is not KEEP and team != self.recorded_team)):
                 self._team(row, agent)
-            self._agent_and_severity(row, agent)
-            self._status(_or(row.status, self.status) or self.status)
+            severity = row.severity
+            if agent != self.agent or (
+                severity is not KEEP and severity and severity != self.severity
+            ):
+                self._agent_and_severity(row, agent)
+            status = row.status
+            if status is KEEP or not status:
+                status = self.status
+            if status != self.status:
+                self._status(status)
         last = self.rows[-1]
         finals = b.attributes(last, last=True)
         if finals:
