@@ -1,13 +1,9 @@
-"""SLA and communication clocks computed from a history, at a fixed ``now``.
+"""SLA and communication clocks computed from a history, at a fixed ``now``: opening, replies,
+pauses, severity changes, and what a clock looks like as data.
 
-Targets of the test policy (``tests.builders.policy``), business hours of the Berlin office
-(Mon–Fri 08:00–12:30, 13:30–17:00) unless marked calendar:
-
-* S3 at T1: first response 4h, update 8h, resolution 24h, acceptance 1h; at T2 4h / 8h / 40h / 2h.
-* S2 at T1: 1h / 4h / 16h / 30m.  S1 everywhere: 15m / 1h / 8h / 15m of *calendar* time.
-* Warnings at 50 % and 75 %; escalation levels at warning, breach, and breach + 2h.
-
-2026-03-02 is a Monday.
+Targets of the test policy and the business hours they count: see ``clock_helpers``.
+Transfers, approvals and commitments are in ``test_clocks_transfers``; resolution and reopening
+in ``test_clocks_resolution``; calendar time, DST and team calendars in ``test_clocks_time``.
 """
 
 from __future__ import annotations
@@ -18,29 +14,12 @@ from typing import Any
 
 import pytest
 
-from tests.builders import NEW_YORK, PauseStatus, Story, calendars, policy, t
-from tierline.domain.clocks import ClockSet, compute_clocks
+from tests.builders import PauseStatus, Story, calendars, policy
+from tests.unit.domain.clock_helpers import H, clocks_at, stages, story
+from tierline.domain.clocks import compute_clocks
 from tierline.domain.events import EventKind
-from tierline.domain.policy import EscalationLevel, Policy
+from tierline.domain.policy import EscalationLevel
 from tierline.domain.vocabulary import ClockKind, ClockState, TimeBasis
-
-H = timedelta(hours=1)
-
-
-def clocks_at(s: Story, now: str, p: Policy | None = None) -> ClockSet:
-    p = p or policy()
-    return compute_clocks(s.events, p, calendars(p), s.at(now), communications=False)
-
-
-def story(**opened: object) -> Story:
-    return Story().opened("2026-03-02T09:00", **opened)  # type: ignore[arg-type]
-
-
-def stages(cs: ClockSet, key: str) -> dict[str, datetime | None]:
-    clock = cs.get(key)
-    assert clock is not None, f"no clock {key}; have {[c.key for c in cs.clocks]}"
-    return {st.name: st.at for st in clock.stages}
-
 
 # --------------------------------------------------------------------------- opening
 
@@ -264,189 +243,6 @@ def test_a_stopped_clock_is_not_retargeted() -> None:
     assert fr is not None and fr.due_at == s.at("2026-03-02T14:00") and fr.state is ClockState.MET
 
 
-# --------------------------------------------------------------------------- transfers
-
-
-def test_escalation_starts_an_acceptance_clock_on_the_receiving_tier() -> None:
-    s = story().escalate("2026-03-02T10:00", "e1")
-    cs = clocks_at(s, "2026-03-02T10:30")
-    acc = cs.get("acceptance:e1")
-    assert acc is not None and acc.subject == "e1" and acc.kind is ClockKind.ACCEPTANCE
-    assert acc.due_at == s.at("2026-03-02T12:00")  # S3 at T2: 2h
-    s.accept("2026-03-02T11:00", "e1")
-    cs = clocks_at(s, "2026-03-02T11:30")
-    acc = cs.get("acceptance:e1")
-    assert acc is not None and acc.state is ClockState.MET and acc.elapsed == H
-    # Accepted at T2: resolution follows T2's 40h target from the case's opening.
-    assert cs.get("resolution#1").due_at == s.at("2026-03-09T09:00")  # type: ignore[union-attr]
-
-
-def test_acceptance_target_of_a_team_without_a_tier_in_the_event() -> None:
-    s = story().escalate("2026-03-02T10:00", "e1", to_tier=None, to_team="engineering")
-    acc = clocks_at(s, "2026-03-02T10:30").get("acceptance:e1")
-    assert acc is not None and acc.due_at == s.at("2026-03-02T15:00")  # S3 at T3: 4h
-
-
-def test_the_escalation_type_may_override_the_acceptance_target() -> None:
-    s = story().escalate(
-        "2026-03-02T16:50", "e1", to_tier="T2", to_team="escalations", type="customer_initiated"
-    )
-    acc = clocks_at(s, "2026-03-02T17:00").get("acceptance:e1")
-    assert acc is not None and acc.calendar == "24x7"
-    assert acc.due_at == s.at("2026-03-02T17:20")  # 30 calendar minutes, office closed or not
-
-
-def test_a_cancelled_transfer_cancels_its_acceptance_clock() -> None:
-    s = (
-        story()
-        .escalate("2026-03-02T10:00", "e1")
-        .add("2026-03-02T10:10", EventKind.TRANSFER_CANCELLED, escalation_id="e1")
-    )
-    cs = clocks_at(s, "2026-03-02T15:00")
-    acc = cs.get("acceptance:e1")
-    assert acc is not None and acc.state is ClockState.CANCELLED and not acc.breached
-    assert "acceptance:e1" not in cs.deadlines()
-
-
-def test_an_unaccepted_transfer_breaches_its_acceptance_clock() -> None:
-    s = story().escalate("2026-03-02T10:00", "e1")
-    acc = clocks_at(s, "2026-03-02T13:00").get("acceptance:e1")
-    assert acc is not None and acc.state is ClockState.BREACHED
-
-
-# --------------------------------------------------------------------------- approvals, commitments
-
-
-def test_approval_clock_counts_business_hours_of_the_owning_team() -> None:
-    s = story().add("2026-03-02T16:00", EventKind.APPROVAL_REQUESTED, approval_id="a1")
-    cs = clocks_at(s, "2026-03-02T16:30")
-    appr = cs.get("approval:a1")
-    assert appr is not None and appr.kind is ClockKind.APPROVAL and not appr.pausable
-    assert appr.due_at == s.at("2026-03-03T11:00")  # 1h on Monday, 3h on Tuesday
-    s.add("2026-03-03T09:00", EventKind.APPROVAL_DECIDED, approval_id="a1", approved=True)
-    appr = clocks_at(s, "2026-03-03T09:30").get("approval:a1")
-    assert appr is not None and appr.state is ClockState.MET
-
-
-def test_an_approval_may_carry_its_own_due_instant() -> None:
-    s = story().add(
-        "2026-03-02T10:00",
-        EventKind.APPROVAL_REQUESTED,
-        approval_id="a1",
-        due_at="2026-03-02T12:00:00+01:00",
-    )
-    appr = clocks_at(s, "2026-03-02T10:30").get("approval:a1")
-    assert appr is not None and appr.due_at == s.at("2026-03-02T12:00")
-    # Warnings of a fixed deadline are fractions of the real time to it.
-    assert stages(clocks_at(s, "2026-03-02T10:30"), "approval:a1")["warning:0.75"] == s.at(
-        "2026-03-02T11:30"
-    )
-
-
-def test_a_commitment_is_a_hard_deadline_met_by_the_next_message() -> None:
-    s = story().add(
-        "2026-03-02T15:00", EventKind.COMMITMENT_MADE, by="bob", due_at="2026-03-03T10:00:00+01:00"
-    )
-    cs = clocks_at(s, "2026-03-03T10:00")
-    com = cs.get("commitment#1")
-    assert com is not None and com.kind is ClockKind.COMMITMENT and com.subject == "bob"
-    assert com.due_at == s.at("2026-03-03T10:00") and com.state is ClockState.BREACHED
-    assert com.target.duration == 19 * H and not com.pausable
-    s.reply("2026-03-03T09:00")
-    s.events.sort(key=lambda e: e.at)
-    com = clocks_at(s, "2026-03-03T10:00").get("commitment#1")
-    assert com is not None and com.state is ClockState.MET
-
-
-def test_a_commitment_without_a_due_instant_starts_nothing() -> None:
-    s = story().add("2026-03-02T15:00", EventKind.COMMITMENT_MADE, by="bob")
-    assert clocks_at(s, "2026-03-02T16:00").by_kind(ClockKind.COMMITMENT) == []
-
-
-# --------------------------------------------------------------------------- resolution, reopen
-
-
-def test_resolution_meets_answering_clocks_and_cancels_the_rest() -> None:
-    s = (
-        story(regulatory_obligation="gdpr_dsr")
-        .reply("2026-03-02T09:30")
-        .escalate("2026-03-02T10:00", "e1")
-        .add("2026-03-02T10:30", EventKind.APPROVAL_REQUESTED, approval_id="a1")
-        .resolve("2026-03-02T11:00")
-    )
-    cs = clocks_at(s, "2026-03-02T11:30")
-    states = {c.key: c.state for c in cs.clocks}
-    assert states == {
-        "first_response": ClockState.MET,
-        "resolution#1": ClockState.MET,
-        "regulatory:gdpr_dsr": ClockState.MET,
-        "regulatory_ack:gdpr_dsr": ClockState.MET,
-        "next_update#1": ClockState.CANCELLED,
-        "acceptance:e1": ClockState.CANCELLED,
-        "approval:a1": ClockState.CANCELLED,
-    }
-    assert cs.next_due_at is None and cs.deadlines() == {}
-
-
-def test_replies_after_resolution_start_no_update_clock() -> None:
-    s = story().resolve("2026-03-02T10:00").reply("2026-03-02T10:05")
-    assert clocks_at(s, "2026-03-02T11:00").by_kind(ClockKind.NEXT_UPDATE) == []
-
-
-def test_closing_cancels_everything() -> None:
-    s = story().add("2026-03-02T10:00", EventKind.CLOSED, closure="process_closed")
-    cs = clocks_at(s, "2026-03-02T11:00")
-    assert {c.state for c in cs.clocks} == {ClockState.CANCELLED}
-
-
-def test_reopening_starts_a_new_resolution_clock_and_keeps_the_old_result() -> None:
-    s = (
-        story()
-        .reply("2026-03-02T09:30")
-        .resolve("2026-03-02T16:00")
-        .add("2026-03-04T10:00", EventKind.REOPENED)
-    )
-    cs = clocks_at(s, "2026-03-04T11:00")
-    first, second = cs.get("resolution#1"), cs.get("resolution#2")
-    assert first is not None and first.state is ClockState.MET
-    assert first.stopped_at == s.at("2026-03-02T16:00")
-    assert second is not None and second.state is ClockState.RUNNING
-    assert second.started_at == s.at("2026-03-04T10:00")
-    assert second.due_at == s.at("2026-03-09T10:00")  # 24h from Wednesday 10:00
-    nu = [c for c in cs.by_kind(ClockKind.NEXT_UPDATE) if c.running]
-    assert [c.started_at for c in nu] == [s.at("2026-03-04T10:00")]
-
-
-# --------------------------------------------------------------------------- calendar time, DST
-
-
-def test_calendar_time_clock_across_the_spring_forward_night() -> None:
-    """S1 opened Saturday 28 March 22:00 CET: 8 real hours later is 07:00 CEST, not 06:00."""
-    s = Story().opened("2026-03-28T22:00", severity="S1")
-    res = clocks_at(s, "2026-03-28T23:00").get("resolution#1")
-    assert res is not None and res.calendar == "24x7"
-    assert res.due_at == datetime.fromisoformat("2026-03-29T07:00+02:00")
-
-
-def test_business_clock_follows_the_team_calendar_in_new_york() -> None:
-    s = Story(NEW_YORK).opened("2026-03-06T16:00", severity="S2", team="frontline_us")
-    cs = clocks_at(s, "2026-03-06T16:30")
-    fr, res = cs.get("first_response"), cs.get("resolution#1")
-    assert fr is not None and res is not None and fr.calendar == "new_york"
-    assert fr.due_at == s.at("2026-03-06T17:00")
-    # 16h: Friday 1h, Monday 9 March (now EDT) 8h, Tuesday 7h.
-    assert res.due_at == datetime.fromisoformat("2026-03-10T16:00-04:00")
-
-
-def test_breach_plus_n_is_counted_on_the_clock_calendar() -> None:
-    s = story(severity="S1")
-    st = stages(clocks_at(s, "2026-03-02T09:05"), "resolution#1")
-    assert st["breach"] == s.at("2026-03-02T17:00")
-    assert st["breach+7200s"] == s.at("2026-03-02T19:00")  # calendar clock: real hours
-    s3 = stages(clocks_at(story(), "2026-03-02T09:05"), "resolution#1")
-    assert s3["breach+7200s"] == s.at("2026-03-05T11:00")  # business clock: business hours
-
-
 def test_levels_restricted_to_some_clocks_only_add_stages_to_those() -> None:
     p = replace(
         policy(),
@@ -488,55 +284,6 @@ def test_an_empty_history_has_no_clocks() -> None:
 def test_no_target_no_clock() -> None:
     s = Story().opened("2026-03-02T09:00", severity="S4", tier="T3", team="engineering")
     assert clocks_at(s, "2026-03-02T10:00").clocks == ()  # S4 has no T3 targets
-
-
-def test_targets_with_an_explicit_calendar_ignore_the_team_calendar() -> None:
-    base = policy()
-    levels = dict(base.severities)
-    s3 = levels[next(k for k in levels if k.value == "S3")]
-    targets = dict(s3.targets)
-    targets["T1"] = replace(targets["T1"], first_response=t("1h", calendar="new_york"))
-    levels[s3.id] = replace(s3, targets=targets)
-    p = replace(base, severities=levels)
-    fr = clocks_at(story(), "2026-03-02T09:05", p).get("first_response")
-    assert fr is not None and fr.calendar == "new_york"
-    # 09:00 Berlin is 03:00 in New York; the office opens at 09:00 EST = 15:00 Berlin.
-    assert fr.due_at == datetime.fromisoformat("2026-03-02T10:00-05:00")
-
-
-def test_due_stages_inside_the_repeated_autumn_hour_compare_real_time() -> None:
-    """A round-the-clock desk; a first response due 02:40 CEST, asked at 02:10 CET (later)."""
-    from tests.builders import BERLIN, hours
-    from tierline.domain.calendar import CalendarSpec
-
-    allday = CalendarSpec("berlin", "Europe/Berlin", weekly=tuple([hours("00:00-24:00")] * 7))
-    p = replace(policy(), calendars={"berlin": allday})
-    s = Story().opened("2026-10-24T22:40")
-    now = datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=BERLIN)
-    cs = compute_clocks(s.events, p, calendars(p), now, communications=False)
-    fr = cs.get("first_response")
-    assert fr is not None and fr.state is ClockState.BREACHED
-    assert (
-        fr.due_at is not None
-        and fr.due_at.timestamp() == datetime(2026, 10, 25, 0, 40, tzinfo=UTC).timestamp()
-    )
-    assert [st.name for _, st in cs.due_stages(now)] == ["warning:0.5", "warning:0.75", "breach"]
-
-
-def test_a_commitment_target_is_the_real_time_to_the_promised_instant() -> None:
-    """Promised on Saturday 28 March 18:00 CET for Monday 09:00 CEST: 38 real hours, not 39."""
-    from tests.builders import BERLIN
-
-    s = Story().opened("2026-03-27T10:00")
-    s.add(
-        "2026-03-28T18:00",
-        EventKind.COMMITMENT_MADE,
-        by="bob",
-        due_at=datetime(2026, 3, 30, 9, tzinfo=BERLIN),
-    )
-    com = clocks_at(s, "2026-03-28T19:00").get("commitment#1")
-    assert com is not None and com.target.duration == 38 * H
-    assert com.target.describe() == "1d14h calendar"
 
 
 def test_an_automatic_message_does_not_count_as_a_first_response() -> None:
