@@ -1,8 +1,10 @@
-"""Business-hours calendars: exact instants for add / between / is_open / next_open.
+"""Business-hours calendars: exact instants for add / between / is_open / next_open, and the
+book of calendars by name.
 
-The Berlin office of ``tests.builders`` is open Monday to Friday 08:00–12:30 and 13:30–17:00
-(8 hours a day), closed on Good Friday 2026-04-03, Easter Monday 2026-04-06, Whit Monday
-2026-05-25 and Christmas Day 2026-12-25.
+Parsing and specs are in ``test_calendar_spec``; DST inside opening hours in
+``test_calendar_dst``; holidays in ``test_calendar_holidays``.
+
+The Berlin office's hours and holidays: see ``calendar_helpers``.
 """
 
 from __future__ import annotations
@@ -11,94 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.builders import BERLIN, BERLIN_OFFICE, NEW_YORK, NEW_YORK_OFFICE, hours, weekdays
-from tierline.domain.calendar import (
-    ALWAYS_OPEN,
-    BusinessCalendar,
-    CalendarBook,
-    CalendarError,
-    CalendarSpec,
-    normalise_day,
-    parse_clock_time,
-    parse_interval,
-)
-
-
-def at(text: str, tz: object = BERLIN) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=tz)  # type: ignore[arg-type]
-
-
-def elapsed(a: datetime, b: datetime) -> timedelta:
-    """Real time from ``a`` to ``b``.
-
-    ``b - a`` is *wall-clock* arithmetic when both carry the same ZoneInfo, so across a DST change
-    it is off by the hour; epoch seconds are not.
-    """
-    return timedelta(seconds=b.timestamp() - a.timestamp())
-
-
-def berlin() -> BusinessCalendar:
-    return BusinessCalendar(BERLIN_OFFICE)
-
-
-H = timedelta(hours=1)
-M = timedelta(minutes=1)
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("00:00", 0), ("08:30", 30_600), ("23:59", 86_340), ("24:00", 86_400)]
-)
-def test_parse_clock_time(text: str, seconds: int) -> None:
-    assert parse_clock_time(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["24:30", "8:3", "ab:cd", "12:60", "25:00", "0830", ""])
-def test_parse_clock_time_refuses_what_is_not_a_time(text: str) -> None:
-    with pytest.raises(ValueError, match="time of day"):
-        parse_clock_time(text)
-
-
-def test_parse_interval() -> None:
-    assert parse_interval("08:00-12:30") == (28_800, 45_000)
-    assert parse_interval(" 13:30 - 24:00 ") == (48_600, 86_400)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [("08:00", "not an interval"), ("12:00-08:00", "ends before"), ("08:00-08:00", "ends before")],
-)
-def test_parse_interval_errors(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_interval(text)
-
-
-def test_normalise_day_sorts_and_merges_overlapping_and_touching_intervals() -> None:
-    assert normalise_day([(50, 60), (0, 10), (10, 20), (15, 30), (40, 45)]) == (
-        (0, 30),
-        (40, 45),
-        (50, 60),
-    )
-    assert normalise_day([]) == ()
-
-
-def test_spec_round_trips_through_data() -> None:
-    spec = CalendarSpec(
-        name="x",
-        timezone="Europe/Berlin",
-        weekly=weekdays("08:00-12:00"),
-        holiday_country="DE",
-        holiday_subdivision="BE",
-        closed_dates=frozenset({date(2026, 1, 2)}),
-        open_dates=frozenset({date(2026, 5, 1)}),
-        special_hours=((date(2026, 12, 24), hours("08:00-12:00")),),
-    )
-    assert CalendarSpec.from_data(spec.to_data()) == spec
-    assert CalendarSpec.from_data(ALWAYS_OPEN.to_data()) == ALWAYS_OPEN
-    assert ALWAYS_OPEN.always_open and not spec.always_open
-
+from tests.builders import BERLIN, BERLIN_OFFICE, weekdays
+from tests.unit.domain.calendar_helpers import H, M, at, berlin, elapsed
+from tierline.domain.calendar import ALWAYS_OPEN, CalendarBook, CalendarError, CalendarSpec
 
 # --------------------------------------------------------------------------- add
 
@@ -277,136 +194,6 @@ def test_open_intervals_and_business_days() -> None:
     assert not cal.is_business_day(date(2026, 4, 3))
     assert cal.next_business_day(date(2026, 4, 2)) == date(2026, 4, 7)
     assert cal.next_business_day(date(2026, 3, 6)) == date(2026, 3, 9)
-
-
-# --------------------------------------------------------------------------- DST inside hours
-
-
-NIGHT_SHIFT = CalendarSpec(
-    name="sunday_night",
-    timezone="Europe/Berlin",
-    weekly=((), (), (), (), (), (), hours("01:00-04:00")),
-)
-
-
-def test_a_dst_change_inside_opening_hours_shortens_or_lengthens_that_day() -> None:
-    cal = BusinessCalendar(NIGHT_SHIFT)
-
-    def open_on(day: str) -> timedelta:
-        return cal.between(at(f"{day}T00:00"), at(f"{day}T12:00"))
-
-    assert open_on("2026-03-22") == 3 * H
-    assert open_on("2026-03-29") == 2 * H  # 02:00–03:00 never happened
-    assert open_on("2026-10-25") == 4 * H  # 02:00–03:00 happened twice
-
-
-def test_add_inside_a_dst_gap_and_overlap_counts_real_time() -> None:
-    cal = BusinessCalendar(NIGHT_SHIFT)
-    # 01:30 CET + 1h of real time is 03:30 CEST.
-    assert cal.add(at("2026-03-29T01:30"), H) == datetime.fromisoformat("2026-03-29T03:30+02:00")
-    # 01:00 CEST + 2h is 02:00 CET, the second 02:00 of the night.
-    due = cal.add(datetime.fromisoformat("2026-10-25T01:00+02:00"), 2 * H)
-    # An instant inside the repeated hour never compares equal across zones (PEP 495), so
-    # compare epoch seconds.
-    assert due.timestamp() == datetime(2026, 10, 25, 1, tzinfo=UTC).timestamp()
-    assert (due.hour, due.fold, due.utcoffset()) == (2, 1, H)
-
-
-def test_round_the_clock_weekly_hours_merge_over_midnight_and_follow_dst() -> None:
-    cal = BusinessCalendar(
-        CalendarSpec("allday", "Europe/Berlin", weekly=tuple([hours("00:00-24:00")] * 7))
-    )
-    assert cal.between(at("2026-03-28T00:00"), at("2026-03-30T00:00")) == 47 * H
-    assert cal.between(at("2026-10-24T00:00"), at("2026-10-26T00:00")) == 49 * H
-    midnight = at("2026-03-29T00:00")
-    assert cal.is_open(midnight) and cal.next_open(midnight) == midnight
-    assert cal.add(at("2026-03-28T22:00"), 8 * H) == datetime.fromisoformat(
-        "2026-03-29T07:00+02:00"
-    )
-
-
-def test_always_open_is_plain_arithmetic_across_dst() -> None:
-    cal = BusinessCalendar(ALWAYS_OPEN)
-    start = at("2026-03-28T22:00")
-    # Plain addition of real time (``start + 8h`` on a ZoneInfo instant would add wall time and
-    # land on 06:00 CEST, an hour short).
-    assert elapsed(start, cal.add(start, 8 * H)) == 8 * H
-    assert cal.add(start, 8 * H) == datetime.fromisoformat("2026-03-29T07:00+02:00")
-    assert cal.between(start, at("2026-03-29T22:00")) == 23 * H
-    assert cal.is_open(start) and cal.next_open(start) == start
-    assert cal.is_business_day(date(2026, 3, 29))
-
-
-def test_new_york_spring_forward_weekend() -> None:
-    cal = BusinessCalendar(NEW_YORK_OFFICE)  # Mon–Fri 09:00–17:00, DST on Sunday 8 March
-    due = cal.add(at("2026-03-06T16:00", NEW_YORK), 3 * H)
-    assert due == datetime.fromisoformat("2026-03-09T11:00-04:00")
-    assert cal.between(at("2026-03-06T09:00", NEW_YORK), at("2026-03-09T17:00", NEW_YORK)) == 16 * H
-
-
-# --------------------------------------------------------------------------- holidays
-
-
-def test_country_holidays_open_dates_closed_dates_and_special_hours() -> None:
-    spec = CalendarSpec(
-        name="de",
-        timezone="Europe/Berlin",
-        weekly=weekdays("08:00-16:00"),
-        holiday_country="DE",
-        closed_dates=frozenset({date(2026, 12, 31)}),
-        open_dates=frozenset({date(2026, 10, 3)}),  # a Saturday anyway: no effect on hours
-        special_hours=(
-            (date(2026, 12, 24), hours("08:00-12:00")),
-            (date(2026, 5, 1), hours("10:00-11:00")),  # special hours win over a holiday
-        ),
-    )
-    asked: list[int] = []
-
-    def provider(year: int) -> list[date]:
-        asked.append(year)
-        return [date(year, 5, 1), date(year, 10, 3), date(year, 12, 25)]
-
-    cal = BusinessCalendar(spec, provider)
-    assert cal.holidays_of(2026) == frozenset(
-        {date(2026, 5, 1), date(2026, 12, 25), date(2026, 12, 31)}
-    )
-    assert 2026 in asked
-    assert cal.between(at("2026-05-01T00:00"), at("2026-05-02T00:00")) == H
-    assert cal.between(at("2026-12-24T00:00"), at("2026-12-25T00:00")) == 4 * H
-    assert cal.between(at("2026-12-25T00:00"), at("2026-12-26T00:00")) == timedelta(0)
-    assert cal.between(at("2026-12-31T00:00"), at("2027-01-01T00:00")) == timedelta(0)
-    # Thursday 24 Dec 11:00 + 2h: one hour that morning, then Monday 28th.
-    assert cal.add(at("2026-12-24T11:00"), 2 * H) == at("2026-12-28T09:00")
-
-
-def test_open_dates_reopen_a_country_holiday() -> None:
-    spec = CalendarSpec(
-        "de",
-        "Europe/Berlin",
-        weekly=weekdays("08:00-16:00"),
-        holiday_country="DE",
-        open_dates=frozenset({date(2026, 5, 1)}),
-    )
-    cal = BusinessCalendar(spec, lambda year: [date(year, 5, 1)])
-    assert cal.is_open(at("2026-05-01T09:00"))
-
-
-def test_a_holiday_provider_is_ignored_without_a_country() -> None:
-    spec = CalendarSpec("plain", "Europe/Berlin", weekly=weekdays("08:00-16:00"))
-    cal = BusinessCalendar(spec, lambda year: [date(year, 5, 1)])
-    assert cal.is_open(at("2026-05-01T09:00"))
-
-
-def test_a_calendar_that_never_opens_fails_loudly_instead_of_looping() -> None:
-    cal = BusinessCalendar(CalendarSpec("never", "UTC", weekly=((),) * 7))
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    with pytest.raises(CalendarError, match="no open hours"):
-        cal.add(start, H)
-    with pytest.raises(CalendarError, match="never opens"):
-        cal.next_open(start)
-    with pytest.raises(CalendarError, match="no business day"):
-        cal.next_business_day(date(2026, 1, 1))
-    assert cal.between(start, datetime(2030, 1, 1, tzinfo=UTC)) == timedelta(0)
 
 
 # --------------------------------------------------------------------------- the book
