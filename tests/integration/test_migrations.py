@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the code declares (``store/tables.py``), so a
+"""The migrations build exactly the schema the code declares (``store/tables/``), so a
 column or index added to one and forgotten in the other fails here, not in production."""
 
 from __future__ import annotations
