@@ -113,20 +113,18 @@ def _read(
             raise TooManyRows(f"the log has more than {max_rows} rows")
         if step > 0 and rows % step == 0:
             progress(rows)  # type: ignore[misc]
-        case = case_of(values)
-        if case is None:
-            message = "the case id is missing; expected every row to name its case"
-            _issue(out, RowIssue(line, None, message))
-            continue
         try:
-            row = map_row(line, case, values)
+            row = map_row(line, values)
         except RowProblem as exc:
+            case = case_of(values)
             _issue(out, RowIssue(line, case, str(exc)))
-            group = groups.get(case)
-            if group is not bad:
-                dropped += len(group) - 2 if group is not None else 0
-                groups[case] = bad
+            if case is not None:
+                group = groups.get(case)
+                if group is not bad:
+                    dropped += len(group) - 2 if group is not None else 0
+                    groups[case] = bad
             continue
+        case = row.case
         group = groups.get(case)
         if group is None:
             groups[case] = [row, row, row]

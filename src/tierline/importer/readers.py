@@ -15,6 +15,7 @@ disk or held in memory whole.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -123,8 +124,10 @@ def read_csv(
     path: str | os.PathLike[str], columns: Sequence[str], options: CsvOptions
 ) -> Iterator[tuple[int, Values]]:
     with open_binary(path, options.member) as raw:
-        text = io.TextIOWrapper(raw, encoding=options.encoding, errors="replace", newline="")
+        encoding = bom_encoding(raw.peek(4)[:4]) or options.encoding  # type: ignore[attr-defined]
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
         lines = iter(text)
+        skipped = sum(1 for _ in itertools.islice(lines, options.skip_lines))
         dialect = {"delimiter": options.delimiter, "quotechar": options.quotechar}
         head = csv.reader(lines, **dialect)  # type: ignore[arg-type]
         try:
@@ -142,7 +145,25 @@ def read_csv(
                 + ", ".join(f"'{c}' ({one_of(header, c)})" for c in unknown)
             )
         wanted = [index[c] for c in columns]
-        yield from _csv_rows(lines, head.line_num, wanted, options)
+        yield from _csv_rows(lines, skipped + head.line_num, wanted, options)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of a file declares (the codec named drops
+    the mark), or None without one."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return None
 
 
 def _picker(wanted: Sequence[int]) -> Callable[[list[str]], Values]:

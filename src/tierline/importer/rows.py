@@ -56,6 +56,13 @@ class RowProblem(ValueError):
     """A row that cannot be translated; the message says what is wrong and what was expected."""
 
 
+class NoCase(RowProblem):
+    """A row that names no case."""
+
+    def __init__(self) -> None:
+        super().__init__("the case id is missing; expected every row to name its case")
+
+
 @dataclass(slots=True)
 class MappedRow:
     line: int
@@ -103,7 +110,7 @@ class RowMapper:
         self.columns = mapping.columns()
         self._index = {c: i for i, c in enumerate(self.columns)}
         self._missing = frozenset(mapping.missing)
-        self._ns: dict[str, Any] = {"MappedRow": MappedRow, "KEEP": KEEP}
+        self._ns: dict[str, Any] = {"MappedRow": MappedRow, "KEEP": KEEP, "NoCase": NoCase}
         ts = mapping.timestamp
         self._parse_t = make_parser(ts.format, ts.timezone, cached=False)
         self.source = "\n".join(
@@ -118,12 +125,13 @@ class RowMapper:
 
     # ----------------------------------------------------------------- mapping a row
 
-    def map(self, line: int, case: str, values: Sequence[str | None]) -> MappedRow:
-        """Translate one row; raises :class:`RowProblem` with the reason it cannot be."""
-        return self._map(line, case, values)
+    def map(self, line: int, values: Sequence[str | None]) -> MappedRow:
+        """Translate one row; raises :class:`RowProblem` with the reason it cannot be (first
+        :class:`NoCase` when the row names no case)."""
+        return self._map(line, values)
 
     @property
-    def map_row(self) -> Callable[[int, str, Sequence[str | None]], MappedRow]:
+    def map_row(self) -> Callable[[int, Sequence[str | None]], MappedRow]:
         """``map`` without the method call, for the reading loop."""
         return self._map
 
@@ -141,8 +149,10 @@ class RowMapper:
         def case(x: Any) -> str | None:
             return None if x is KEEP or x is None else str(x)
 
-        expr = self._expr(self.mapping.case.id, self._sourced(self.mapping.case.id, case))
-        return f"def case_of(v):\n    return {expr}\n"
+        self._case_expr = self._expr(
+            self.mapping.case.id, self._sourced(self.mapping.case.id, case)
+        )
+        return f"def case_of(v):\n    return {self._case_expr}\n"
 
     def _map_source(self) -> str:
         m = self.mapping
@@ -188,7 +198,10 @@ class RowMapper:
         }
         call = ", ".join(args[f.name] for f in dataclasses.fields(MappedRow))
         return (
-            "def map_row(line, case, v):\n"
+            "def map_row(line, v):\n"
+            f"    case = {self._case_expr}\n"
+            "    if case is None:\n"
+            "        raise NoCase()\n"
             f"    t = {self._expr(ts, self._sourced(ts, stamp))}\n"
             f"    order = ({', '.join(order)}, line)\n"
             f"    return MappedRow({call})\n"

@@ -87,6 +87,27 @@ def _compiled(fmt: str) -> re.Pattern[str] | None:
 
 
 _EPOCH_DAY = datetime(1970, 1, 1).toordinal()
+_DAY_US = 86_400_000_000
+_PART_LIMIT = 100_000
+
+
+def _date_time_separator(fmt: str) -> str | None:
+    """The one literal character between a format's date and its time (``%d/%m/%Y %H:%M`` →
+    ``" "``), when a stamp can be cut there into a date text and a time text; else None."""
+    tokens = re.findall(r"%.|[^%]", fmt)
+    if "%H" not in tokens:
+        return None
+    k = tokens.index("%H")
+    if k < 2:
+        return None
+    date, sep, clock = tokens[: k - 1], tokens[k - 1], tokens[k:]
+    if sep.startswith("%") or sep.isdigit():
+        return None
+    if any(t.startswith("%") and t[1] not in "dmYy" for t in date):
+        return None
+    if any(t.startswith("%") and t[1] not in "HMSf" for t in clock):
+        return None
+    return None if sep in date or sep in clock else sep
 
 
 def _regex_parser(pattern: re.Pattern[str], tz: tzinfo, fmt: str) -> Parser:
@@ -94,40 +115,72 @@ def _regex_parser(pattern: re.Pattern[str], tz: tzinfo, fmt: str) -> Parser:
     at = {name: i for i, name in enumerate(groups)}
     iY, iy, im, id_ = at.get("Y"), at.get("y"), at["m"], at["d"]
     iH, iM, iS, if_ = at.get("H"), at.get("M"), at.get("S"), at.get("f")
-    utc = tz is UTC
-    days: dict[tuple[int, int, int], int] = {}  # (year, month, day) → days since 1970 (UTC)
 
-    def parse(text: str) -> float:
+    def fields(text: str) -> tuple[int, int, int, int, int, int, int]:
         m = pattern.match(text.strip())
         if m is None:
             raise ValueError(f"'{text}' does not match the format '{fmt}'")
         g = m.groups()
         year = int(g[iY]) if iY is not None else 2000 + int(g[iy])  # type: ignore[index]
-        month, day = int(g[im]), int(g[id_])
-        hour = int(g[iH]) if iH is not None else 0
-        minute = int(g[iM]) if iM is not None else 0
-        second = int(g[iS]) if iS is not None else 0
-        micro = int(g[if_].ljust(6, "0")) if if_ is not None else 0
-        if utc and hour < 24 and minute < 60 and second < 60:
-            # Plain arithmetic, exactly what datetime.timestamp() computes; the date alone is
-            # checked by datetime (31/2 is refused) and remembered, as logs repeat their days.
-            date = (year, month, day)
-            n = days.get(date)
-            if n is None:
-                try:
-                    n = days[date] = datetime(year, month, day).toordinal() - _EPOCH_DAY
-                except ValueError as exc:
-                    raise ValueError(f"'{text}' is not a real date and time ({exc})") from None
-            return (
-                (n * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000 + micro
-            ) / 1_000_000
+        return (
+            year,
+            int(g[im]),
+            int(g[id_]),
+            int(g[iH]) if iH is not None else 0,
+            int(g[iM]) if iM is not None else 0,
+            int(g[iS]) if iS is not None else 0,
+            int(g[if_].ljust(6, "0")) if if_ is not None else 0,
+        )
+
+    def aware(text: str, f: tuple[int, ...]) -> datetime:
         try:
-            dt = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+            return datetime(*f, tzinfo=tz)  # type: ignore[arg-type, misc]
         except ValueError as exc:
             raise ValueError(f"'{text}' is not a real date and time ({exc})") from None
-        return dt.timestamp()
 
-    return parse
+    if tz is not UTC:
+        return lambda text: aware(text, fields(text)).timestamp()
+
+    # In UTC a stamp is plain arithmetic, exactly what datetime.timestamp() computes (the same
+    # integer microseconds, the same division): days since 1970, microseconds into the day.
+    days: dict[tuple[int, int, int], int] = {}
+
+    def day_and_time(text: str) -> tuple[int, int]:
+        f = year, month, day, hour, minute, second, micro = fields(text)
+        if not (hour < 24 and minute < 60 and second < 60):
+            aware(text, f)  # raises with datetime's own reason
+        n = days.get((year, month, day))
+        if n is None:
+            n = days[year, month, day] = aware(text, f).toordinal() - _EPOCH_DAY
+        return n, (hour * 3600 + minute * 60 + second) * 1_000_000 + micro
+
+    sep = _date_time_separator(fmt)
+    if sep is None:
+
+        def arithmetic(text: str) -> float:
+            n, us = day_and_time(text)
+            return (n * _DAY_US + us) / 1_000_000
+
+        return arithmetic
+
+    # Logs repeat their days and their times of day far more than whole stamps: a stamp cut at
+    # the separator is two dict look-ups once both halves have been seen (with a regex check).
+    by_date: dict[str, int] = {}
+    by_time: dict[str, int] = {}
+
+    def halves(text: str) -> float:
+        date, found, clock = text.strip().partition(sep)
+        n, us = by_date.get(date), by_time.get(clock)
+        if n is None or us is None:
+            n, us = day_and_time(text)
+            if found:
+                if len(by_time) >= _PART_LIMIT:
+                    by_date.clear()
+                    by_time.clear()
+                by_date[date], by_time[clock] = n, us
+        return (n * _DAY_US + us) / 1_000_000
+
+    return halves
 
 
 def _strptime_parser(fmt: str, tz: tzinfo) -> Parser:

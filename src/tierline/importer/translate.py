@@ -138,13 +138,14 @@ class _Case:
         self.row, self.index = first, 0
 
     def add(self, kind: EventKind, data: dict[str, Any], t: float | None = None) -> None:
-        # A history runs forward, whatever the rows do.
+        row, last = self.row, self.last_t
         if t is None:
-            t = self.row.t
-        if t > self.last_t:
-            self.last_t = t
-        data["line"] = self.row.line
-        self.events.append(CaseEvent(_at(self.last_t), kind, data, self.row.actor))
+            t = row.t
+        if t > last:  # a history runs forward, whatever the rows do
+            self.last_t = last = t
+        data["line"] = row.line
+        at = _INSTANTS.get(last)
+        self.events.append(CaseEvent(_at(last) if at is None else at, kind, data, row.actor))
 
     def build(self) -> SourceCase:
         first, b = self.rows[0], self.b
