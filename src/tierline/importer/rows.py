@@ -120,8 +120,13 @@ class RowMapper:
         exec(compile(self.source, f"<mapping {mapping.name}>", "exec"), self._ns)
         self.case_of: Callable[[Sequence[str | None]], str | None] = self._ns["case_of"]
         self._map: Callable[..., MappedRow] = self._ns["map_row"]
-        self._firsts: Getter = self._ns["firsts"]
-        self._attrs: tuple[Getter, Getter] = (self._ns["attributes_0"], self._ns["attributes_1"])
+        #: contact_type, channel, account, contact_name, actor, product_area, subject of a row
+        #: (read on a case's first row).
+        self.firsts_of: Callable[[Sequence[str | None]], tuple[str | None, ...]]
+        self.firsts_of = self._ns["firsts"]
+        #: The attributes taken from a case's first row, and those taken from its last row.
+        self.attributes_of: tuple[Callable[[Sequence[str | None]], dict[str, str | None]], ...]
+        self.attributes_of = (self._ns["attributes_0"], self._ns["attributes_1"])
 
     # ----------------------------------------------------------------- mapping a row
 
@@ -137,11 +142,11 @@ class RowMapper:
 
     def firsts(self, values: Sequence[str | None]) -> tuple[str | None, ...]:
         """contact_type, channel, account, contact_name, actor, product_area, subject."""
-        return self._firsts(values)
+        return self.firsts_of(values)
 
     def attributes(self, values: Sequence[str | None], last: bool) -> dict[str, str | None]:
         """The attributes taken from a case's first row (``last`` False) or its last row."""
-        return self._attrs[last](values)
+        return self.attributes_of[last](values)
 
     # ----------------------------------------------------------------- generated functions
 

@@ -88,14 +88,13 @@ class CaseBuilder:
         self.tier_column = bool(mapping.tier is not None and mapping.tier.column)
         self.accept_rule = mapping.acceptance.when
         self.closure = mapping.closure
+        self.firsts = mapper.firsts_of
+        self.attributes_of = mapper.attributes_of  # (first row's, last row's)
 
     def tier(self, row: MappedRow, team: str | None, current: str | None) -> str | None:
         if self.tier_column:
             return _or(row.tier, current)
         return self.tier_of(team)
-
-    def attributes(self, row: MappedRow, last: bool) -> dict[str, str | None]:
-        return self.mapper.attributes(row.values, last)
 
     def accepts(self, row: MappedRow, agent: str | None, pending: _Pending, index: int) -> bool:
         rule = self.accept_rule
@@ -125,13 +124,15 @@ class _Case:
         first = rows[0]
         self.events: list[CaseEvent] = []
         self.last_t = first.t
-        self.team = _or(first.team, None)  # the owning team (moves at acceptance)
+        team = first.team
+        self.team = None if team is KEEP else team  # the owning team (moves at acceptance)
         self.recorded_team = self.team  # the team the record names now, owner or not
         self.teams: list[str | None] = [self.team]
         self.tier = builder.tier(first, self.team, None)
-        self.severity = _or(first.severity, None) or "S3"
-        self.agent = _or(first.agent, None)
-        status = _or(first.status, None)
+        severity, agent, status = first.severity, first.agent, first.status
+        self.severity = (None if severity is KEEP else severity) or "S3"
+        self.agent = None if agent is KEEP else agent
+        status = None if status is KEEP else status
         self.status = "new" if status is None or status in TERMINAL else status
         self.pending: _Pending | None = None
         self.transfers = self.changes = 0
@@ -149,8 +150,8 @@ class _Case:
 
     def build(self) -> SourceCase:
         first, b = self.rows[0], self.b
-        contact_type, channel, account, contact, _, area, subject = b.mapper.firsts(first.values)
-        attrs = b.attributes(first, last=False)
+        contact_type, channel, account, contact, _, area, subject = b.firsts(first.values)
+        attrs = b.attributes_of[0](first.values)
         opened = (
             first.opened_t if first.opened_t is not None and first.opened_t <= first.t else None
         )
@@ -190,7 +191,7 @@ class _Case:
             if status != self.status:
                 self._status(status)
         last = self.rows[-1]
-        finals = b.attributes(last, last=True)
+        finals = b.attributes_of[1](last.values)
         if finals:
             self.row = last
             self.add(
