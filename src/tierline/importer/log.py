@@ -44,6 +44,9 @@ class LogContents:
     rows: int = 0
     bad_rows: int = 0
     dropped_rows: int = 0  # good rows of skipped cases
+    #: Rows with no value in any column the mapping reads (a spreadsheet's empty ";;;;" lines):
+    #: passed over, not bad.
+    blank_rows: int = 0
     skipped_cases: int = 0
     issues: list[RowIssue] = field(default_factory=list)
     read_seconds: float = 0.0
@@ -60,6 +63,7 @@ class LogContents:
             "bad_rows": self.bad_rows,
             "skipped_cases": self.skipped_cases,
             "rows_of_skipped_cases": self.dropped_rows,
+            "blank_rows": self.blank_rows,
             "problems": [i.format() for i in self.issues[:20]],
         }
 
@@ -117,6 +121,9 @@ def _read(
             row = map_row(line, values)
         except RowProblem as exc:
             case = case_of(values)
+            if case is None and all(v is None or not v.strip() for v in values):
+                out.blank_rows += 1
+                continue
             _issue(out, RowIssue(line, case, str(exc)))
             if case is not None:
                 group = groups.get(case)

@@ -82,6 +82,9 @@ class MappedRow:
     #: The raw values, for the facts read on a case's first and last row only (the reader
     #: drops them from the rows in between, to keep memory small).
     values: Sequence[str | None]
+    #: The values of the attributes with a ``when`` condition (``RowMapper.attributes_when``)
+    #: on this row, KEEP where the row does not meet it; None when the mapping has none.
+    extra: tuple[Value, ...] | None
 
 
 class _Table(dict[Key, Any]):
@@ -173,7 +176,7 @@ class RowMapper:
 
         tier = m.tier
         tier_col = (
-            Mapped(column=tier.column, values=tier.values, default=tier.default, other=tier.other)
+            Mapped(column=tier.column, values=tier.values, other=tier.other)
             if tier is not None and tier.column
             else None
         )
@@ -200,6 +203,7 @@ class RowMapper:
             "order": "order",
             "actor": self._plain(m.actor),
             "values": "v",
+            "extra": self._extra_expr(),
         }
         call = ", ".join(args[f.name] for f in dataclasses.fields(MappedRow))
         return (
@@ -228,9 +232,18 @@ class RowMapper:
     def _attributes_source(self, last: bool) -> str:
         items = []
         for name, a in self.mapping.attributes.items():
-            if (a.take == "last") == last:
+            if (a.take == "last") == last and a.when is None:
                 items.append(f"{self._const(name)}: {self._plain(a)}")
         return f"def attributes_{int(last)}(v):\n    return {{{', '.join(items)}}}\n"
+
+    def _extra_expr(self) -> str:
+        """Attributes with a ``when`` condition are read on every row (the rows that meet it
+        may be anywhere in the case), the others on the case's first or last row only."""
+        when = [(name, a) for name, a in self.mapping.attributes.items() if a.when is not None]
+        self.attributes_when: list[tuple[str, bool]] = [(n, a.take == "last") for n, a in when]
+        if not when:
+            return "None"
+        return "(" + "".join(f"{self._value(a)}, " for _, a in when) + ")"
 
     # ----------------------------------------------------------------- expressions
 

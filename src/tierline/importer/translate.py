@@ -6,7 +6,8 @@ compared with the case so far and every difference becomes an event, in this ord
 1. a transfer awaiting pick-up is accepted if the row meets the mapping's acceptance rule;
 2. a new team is a transfer (``escalated``: ``tier`` when it goes up a tier, ``functional``
    across or down, with ``direction`` up / down / across), or the cancellation of the pending
-   transfer when the case goes back to the team that still owns it; the row may accept it at once;
+   transfer when the case goes back to the team that still owns it; the row may accept it at once.
+   The first team of a case whose first rows named none is an assignment, not a transfer;
 3. a new agent is an assignment (``assigned``), a new severity a ``severity_changed``;
 4. a new status is ``status_changed``, ``resolved``, ``closed`` or, leaving a resolved or closed
    status, ``reopened`` (then the new status if it is not plain ``open``).
@@ -86,9 +87,12 @@ class CaseBuilder:
         self.tier_of = tier_of
         self.levels = {t: i for i, t in enumerate(mapping.tier.levels)} if mapping.tier else {}
         self.tier_column = bool(mapping.tier is not None and mapping.tier.column)
+        #: With a tier column, the tier of a case whose first row names none.
+        self.first_tier = mapping.tier.default if mapping.tier and self.tier_column else None
         self.accept_rule = mapping.acceptance.when
         self.closure = mapping.closure
         self.firsts = mapper.firsts_of
+        self.attributes_when = mapper.attributes_when  # (name, take last) of when-attributes
         self.attributes_of = mapper.attributes_of  # (first row's, last row's)
 
     def tier(self, row: MappedRow, team: str | None, current: str | None) -> str | None:
@@ -128,7 +132,7 @@ class _Case:
         self.team = None if team is KEEP else team  # the owning team (moves at acceptance)
         self.recorded_team = self.team  # the team the record names now, owner or not
         self.teams: list[str | None] = [self.team]
-        self.tier = builder.tier(first, self.team, None)
+        self.tier = builder.tier(first, self.team, None) or builder.first_tier
         severity, agent, status = first.severity, first.agent, first.status
         self.severity = (None if severity is KEEP else severity) or "S3"
         self.agent = None if agent is KEEP else agent
@@ -152,6 +156,9 @@ class _Case:
         first, b = self.rows[0], self.b
         contact_type, channel, account, contact, _, area, subject = b.firsts(first.values)
         attrs = b.attributes_of[0](first.values)
+        finals = b.attributes_of[1](self.rows[-1].values)
+        if b.attributes_when:
+            self._attributes_when(attrs, finals)
         opened = (
             first.opened_t if first.opened_t is not None and first.opened_t <= first.t else None
         )
@@ -191,7 +198,6 @@ class _Case:
             if status != self.status:
                 self._status(status)
         last = self.rows[-1]
-        finals = b.attributes_of[1](last.values)
         if finals:
             self.row = last
             self.add(
@@ -212,6 +218,18 @@ class _Case:
             team_changes=self.changes,
             teams=self.teams,
         )
+
+    def _attributes_when(self, attrs: dict[str, Any], finals: dict[str, Any]) -> None:
+        """Attributes with a ``when`` condition: the value of the first (or last) row that
+        meets it; None when no row does."""
+        for j, (name, last) in enumerate(self.b.attributes_when):
+            found: str | None = None
+            for row in reversed(self.rows) if last else self.rows:
+                value = row.extra[j]  # type: ignore[index]
+                if value is not KEEP:
+                    found = value
+                    break
+            (finals if last else attrs)[name] = found
 
     def _accept(self, agent: str | None) -> None:
         p = self.pending
@@ -240,10 +258,17 @@ class _Case:
                     )
                     self.tier = new_tier
             return
+        new_tier = self.b.tier(row, new_team, self.tier)
+        if self.teams == [None]:
+            # The case's first team (its first rows named none): an assignment, not a transfer.
+            self.team = self.recorded_team = new_team
+            self.teams[0] = new_team
+            self.add(EventKind.ASSIGNED, {"owner": self.agent, "team": new_team, "tier": new_tier})
+            self.tier = new_tier
+            return
         self.changes += 1
         self.recorded_team = new_team
         self.teams.append(new_team)
-        new_tier = self.b.tier(row, new_team, self.tier)
         if self.pending is not None:
             reason = "the record moved the case on before pick-up"
             self.add(

@@ -109,3 +109,80 @@ def test_a_file_that_does_not_exist_is_one_problem(tmp_path: Path) -> None:
     with pytest.raises(MappingError) as exc:
         load_mapping(tmp_path / "nope.yaml")
     assert "no such file" in exc.value.problems[0].format()
+
+
+# --------------------------------------------------------------------------- other layouts
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('values: {"1 - Critical": S1,', 'rules: [{match: "(P1", value: S1}]\n  values: {'),
+            "severity.rules[0].match: '(P1' is not a regular expression",
+        ),
+        (
+            ('values: {"1 - Critical": S1,', 'rules: [{match: "^P1", value: S9}]\n  values: {'),
+            "severity 'S9' is unknown; expected one of: S1, S2, S3, S4",
+        ),
+        (
+            ("Closed: closed}", "Closed: closed}\n  rules: [{match: '^Done', value: done}]"),
+            "'/^Done/' maps to 'done', which is neither a lifecycle status nor a listed pause",
+        ),
+        (
+            ("  id: number\n", "  id: {column: number, when: {column: state, values: [New]}}\n"),
+            "case.id.when: every row needs this; expected no when condition here",
+        ),
+        (
+            ("team: {column: group,", "team: {when: {column: state, values: []}, column: group,"),
+            "team.when.values: values is empty",
+        ),
+        (("name: test_desk", "name: test_desk\ncsv: {encoding: latin-9x}"), "unknown encoding"),
+        (("name: test_desk", "name: test_desk\ncsv: {encoding: rot13}"), "unknown encoding"),
+        (("name: test_desk", "name: test_desk\ncsv: {delimiter: ';;'}"), "is not one character"),
+        (("name: test_desk", "name: test_desk\ncsv: {skip_lines: -1}"), "csv.skip_lines"),
+        (
+            ("  default: L1\n", "  default: L1\n  other: L4\n"),
+            "tier 'L4' is not in levels",
+        ),
+    ],
+)
+def test_layout_options_are_checked_where_they_are_written(
+    change: tuple[str, str], expected: str
+) -> None:
+    text = MAPPING.replace(*change)
+    assert text != MAPPING
+    found = problems(text)
+    assert any(expected in p for p in found), found
+    assert all(p.startswith("m.yaml:") and int(p.split(":")[1]) > 1 for p in found), found
+
+
+def test_tab_delimiter_patterns_conditions_and_tier_keep_are_accepted() -> None:
+    text = (
+        MAPPING.replace("name: test_desk", "name: test_desk\ncsv: {delimiter: tab, skip_lines: 2}")
+        .replace(
+            'values: {"1 - Critical": S1,',
+            'rules: [{match: "^p1", value: S1, ignore_case: true}]\n  values: {',
+        )
+        .replace(
+            "team: {column: group, default: unassigned}",
+            "team: {column: group, values: {Desk: L1 desk}, other: keep}",
+        )
+        .replace(
+            "agent: {column: assignee, if_missing: clear}",
+            "agent: {column: assignee, if_missing: clear, when: {column: state, values: [Active]}}",
+        )
+    )
+    m = mapping(text).mapping
+    assert m.csv.delimiter == "\t" and m.csv.skip_lines == 2
+    assert m.severity is not None and m.severity.rules[0].ignore_case
+    assert m.team is not None and m.team.other == "keep"
+    assert m.agent is not None and m.agent.when is not None
+    assert "state" in m.columns()  # a condition's column is read
+    tiered = mapping(
+        MAPPING.replace(
+            '  rules:\n    - {match: "^L3", tier: L3}\n    - {match: "^L2", tier: L2}\n',
+            "  column: group\n  values: {Up: L2}\n  other: keep\n",
+        )
+    ).mapping
+    assert tiered.tier is not None and tiered.tier.other == "keep"

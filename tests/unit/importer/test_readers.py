@@ -144,3 +144,26 @@ def test_file_identity_is_its_content(tmp_path: Path) -> None:
     b = write_log(tmp_path, ROWS, name="b")
     c = write_log(tmp_path, ROWS[:1], name="c")
     assert file_digest(a) == file_digest(b) != file_digest(c)
+
+
+def test_a_byte_order_mark_decides_the_encoding(tmp_path: Path) -> None:
+    text = "number\tnote\nA\tcafé\n"
+    for name, data in [
+        ("utf16.csv", text.encode("utf-16")),  # Excel's "Unicode text": UTF-16 with a BOM
+        ("utf8.csv", b"\xef\xbb\xbf" + text.encode()),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        options = CsvOptions(delimiter="\t", encoding="latin-1")  # the mark wins
+        assert list(read_csv(path, ["number", "note"], options)) == [(2, ("A", "café"))], name
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(text.encode("latin-1"))
+    options = CsvOptions(delimiter="\t", encoding="latin-1")
+    assert list(read_csv(path, ["note"], options)) == [(2, ("café",))]
+
+
+def test_lines_before_the_header_are_skipped_and_still_counted(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\nExported 2023-03-14\nnumber;state\nA;New\n")
+    got = list(read_csv(path, ["state", "number"], CsvOptions(delimiter=";", skip_lines=2)))
+    assert got == [(4, ("New", "A"))]

@@ -291,3 +291,55 @@ def test_a_ticket_export_with_one_row_per_ticket(tmp_path: Path) -> None:
         ("resolved", 12),
     ]
     assert kinds(cases["T3"]) == ["opened"] and cases["T3"].events[0].data["status"] == "open"
+
+
+TIER_FROM_ACTIVITY = """
+name: tier_from_activity
+case: {id: case}
+timestamp: {column: at, format: "%Y-%m-%d %H:%M"}
+status: {column: activity, values: {Open: new, Work: open}, other: keep}
+team: {column: activity, values: {Open: desk, Hand to experts: experts}, other: keep}
+tier:
+  levels: [L1, L2]
+  column: activity
+  values: {Upgrade: L2}
+  other: keep
+  default: L1
+"""
+
+
+def test_a_tier_column_whose_rows_may_say_nothing_starts_at_the_default(tmp_path: Path) -> None:
+    header = ["case", "at", "activity"]
+    rows = [
+        ["A", "2020-01-06 09:00", "Open"],  # names no tier: the case starts at L1
+        ["A", "2020-01-06 09:10", "Work"],
+        ["A", "2020-01-06 10:00", "Upgrade"],  # same team, a higher line
+        ["A", "2020-01-06 11:00", "Comment"],  # says nothing: still L2
+        ["A", "2020-01-06 12:00", "Hand to experts"],  # a value table on the team
+    ]
+    case = read_cases(write_log(tmp_path, rows, header=header), mapping(TIER_FROM_ACTIVITY).mapping)
+    assert case.bad_rows == 0, case.issues
+    events = case.cases[0].events
+    assert events[0].data["tier"] == "L1" and events[0].data["team"] == "desk"
+    moved = [(e.kind.value, e.data.get("tier")) for e in events if e.kind is K.ASSIGNED]
+    assert moved == [("assigned", "L2")]
+    esc = next(e for e in events if e.kind is K.ESCALATED)
+    assert (esc.data["to_team"], esc.data["to_tier"]) == ("experts", "L2")  # keeps its tier
+    assert fold("x", events).tier == "L2"
+
+
+def test_a_case_whose_first_rows_name_no_team_is_assigned_its_first_team(tmp_path: Path) -> None:
+    rows = [
+        row("INC1", "New", "1/3/2016 09:00", 0, group="?"),
+        row("INC1", "Active", "1/3/2016 09:05", 1, group="L2 network"),
+        row("INC1", "Active", "1/3/2016 10:00", 2, group="L1 desk"),
+    ]
+    case = one(
+        tmp_path, rows, MAPPING.replace("team: {column: group, default: unassigned}", "team: group")
+    )
+    assert kinds(case)[:3] == ["opened", "assigned", "status_changed"]
+    first = case.events[1].data
+    assert (first["team"], first["tier"]) == ("L2 network", "L2")
+    assert case.teams == ["L2 network", "L1 desk"] and case.team_changes == 1
+    esc = next(e for e in case.events if e.kind is K.ESCALATED)
+    assert (esc.data["to_team"], esc.data["direction"]) == ("L1 desk", "down")
