@@ -143,9 +143,22 @@ def read_csv(
             raise LogError(
                 f"{path}: the header has no column "
                 + ", ".join(f"'{c}' ({one_of(header, c)})" for c in unknown)
+                + _delimiter_hint(header, options.delimiter)
             )
         wanted = [index[c] for c in columns]
         yield from _csv_rows(lines, skipped + head.line_num, wanted, options)
+
+
+def _delimiter_hint(header: Sequence[str], delimiter: str) -> str:
+    """When the header reads as one field holding another usual separator: say which."""
+    if len(header) != 1:
+        return ""
+    shown = {";": "';'", "\t": "tab", ",": "','", "|": "'|'"}
+    for sep, name in shown.items():
+        if sep != delimiter and sep in header[0]:
+            hint = f"csv: {{delimiter: {name}}}"
+            return f"; the header is one field: is the delimiter {name}? ({hint})"
+    return ""
 
 
 _BOMS = (

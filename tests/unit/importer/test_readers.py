@@ -167,3 +167,10 @@ def test_lines_before_the_header_are_skipped_and_still_counted(tmp_path: Path) -
     path.write_text("sep=;\nExported 2023-03-14\nnumber;state\nA;New\n")
     got = list(read_csv(path, ["state", "number"], CsvOptions(delimiter=";", skip_lines=2)))
     assert got == [(4, ("New", "A"))]
+
+
+def test_a_wrong_delimiter_is_named_with_the_one_the_header_seems_to_use(tmp_path: Path) -> None:
+    path = tmp_path / "semicolons.csv"
+    path.write_text("Incident ID;DateStamp;IncidentActivity_Type\nIM1;07-01-2013 08:17:17;Open\n")
+    with pytest.raises(LogError, match=r"is the delimiter ';'\? \(csv: \{delimiter: ';'\}\)"):
+        list(read_csv(path, ["Incident ID"], CsvOptions()))
