@@ -171,9 +171,10 @@ class _Case:
             "team": self.team,
             "owner": self.agent,
             "account_id": account,
-            **({"attributes": attrs} if attrs else {}),
-            "line": first.line,
         }
+        if attrs:
+            data["attributes"] = attrs
+        data["line"] = first.line
         self.events.append(CaseEvent(_at(opened or first.t), EventKind.OPENED, data, first.actor))
         # Most rows change nothing: each step below is called only when its row may.
         tier_column = b.tier_column
@@ -204,19 +205,19 @@ class _Case:
                 EventKind.NOTE,
                 {"note": "source attributes at the last record", "attributes": finals},
             )
-        return SourceCase(
-            ref=first.case,
-            events=self.events,
-            first_line=first.line,
-            rows=len(self.rows),
-            account=account,
-            contact_name=contact,
-            product_area=area or "",
-            subject=subject or "",
-            attributes=attrs,
-            final_attributes=finals,
-            team_changes=self.changes,
-            teams=self.teams,
+        return SourceCase(  # positional (it is cheaper), in the order of the fields
+            first.case,  # ref
+            self.events,
+            first.line,  # first_line
+            len(self.rows),  # rows
+            account,
+            contact,  # contact_name
+            area or "",  # product_area
+            subject or "",
+            attrs,  # attributes
+            finals,  # final_attributes
+            self.changes,  # team_changes
+            self.teams,
         )
 
     def _attributes_when(self, attrs: dict[str, Any], finals: dict[str, Any]) -> None:
