@@ -116,6 +116,11 @@ class RowMapper:
         self._ns: dict[str, Any] = {"MappedRow": MappedRow, "KEEP": KEEP, "NoCase": NoCase}
         ts = mapping.timestamp
         self._parse_t = make_parser(ts.format, ts.timezone, cached=False)
+        #: (name, take last) of the attributes with a ``when`` condition, whose values each
+        #: row carries in ``MappedRow.extra``, in this order.
+        self.attributes_when = [
+            (name, a.take == "last") for name, a in mapping.attributes.items() if a.when
+        ]
         self.source = "\n".join(
             [self._case_of_source(), self._map_source(), self._firsts_source()]
             + [self._attributes_source(last) for last in (False, True)]
@@ -239,11 +244,10 @@ class RowMapper:
     def _extra_expr(self) -> str:
         """Attributes with a ``when`` condition are read on every row (the rows that meet it
         may be anywhere in the case), the others on the case's first or last row only."""
-        when = [(name, a) for name, a in self.mapping.attributes.items() if a.when is not None]
-        self.attributes_when: list[tuple[str, bool]] = [(n, a.take == "last") for n, a in when]
+        when = [a for a in self.mapping.attributes.values() if a.when is not None]
         if not when:
             return "None"
-        return "(" + "".join(f"{self._value(a)}, " for _, a in when) + ")"
+        return "(" + "".join(f"{self._value(a)}, " for a in when) + ")"
 
     # ----------------------------------------------------------------- expressions
 
