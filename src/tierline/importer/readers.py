@@ -219,7 +219,7 @@ def _csv_rows(
             text = text.rstrip("\r\n")
             if not text:
                 continue
-            row = text.split(delimiter)
+            row = text.split(delimiter, width)  # the fields after the last wanted stay one
         records += 1
         yield line, (pick(row) if len(row) >= width else _padded(row, wanted))
         if mostly_quoted:
