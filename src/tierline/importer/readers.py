@@ -24,6 +24,7 @@ import itertools
 import operator
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,33 +121,57 @@ def _zip_member(z: zipfile.ZipFile, member: str | None, path: str) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
+#: What a damaged file raises while it is read (a truncated gzip, a zip with a bad CRC, a quote
+#: never closed that makes a field larger than the limit…): a LogError, never a traceback.
+_BROKEN = (OSError, EOFError, zlib.error, zipfile.BadZipFile, csv.Error)
+
+
+def _broken(path: str | os.PathLike[str], exc: Exception) -> LogError:
+    return LogError(f"{path}: the file cannot be read to the end ({exc}); expected an intact log")
+
+
 def read_csv(
     path: str | os.PathLike[str], columns: Sequence[str], options: CsvOptions
 ) -> Iterator[tuple[int, Values]]:
-    with open_binary(path, options.member) as raw:
-        encoding = bom_encoding(raw.peek(4)[:4]) or options.encoding  # type: ignore[attr-defined]
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        lines = iter(text)
-        skipped = sum(1 for _ in itertools.islice(lines, options.skip_lines))
-        dialect = {"delimiter": options.delimiter, "quotechar": options.quotechar}
-        head = csv.reader(lines, **dialect)  # type: ignore[arg-type]
-        try:
-            header = next(head)
-        except StopIteration:
-            raise LogError(f"{path}: the file is empty; expected a header row") from None
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
-        header = [h.strip() for h in header]
-        index = {name: i for i, name in enumerate(header)}
-        unknown = [c for c in columns if c not in index]
-        if unknown:
-            raise LogError(
-                f"{path}: the header has no column "
-                + ", ".join(f"'{c}' ({one_of(header, c)})" for c in unknown)
-                + _delimiter_hint(header, options.delimiter)
+    try:
+        with open_binary(path, options.member) as raw:
+            # A byte-order mark decides the encoding (gzip, zip members and files all peek).
+            peek = raw.peek(4)[:4]  # type: ignore[attr-defined]
+            text = io.TextIOWrapper(
+                raw, encoding=bom_encoding(peek) or options.encoding, errors="replace", newline=""
             )
-        wanted = [index[c] for c in columns]
-        yield from _csv_rows(lines, skipped + head.line_num, wanted, options)
+            lines = iter(text)
+            skipped = sum(1 for _ in itertools.islice(lines, options.skip_lines))
+            head = csv.reader(lines, delimiter=options.delimiter, quotechar=options.quotechar)
+            wanted = _wanted(path, head, columns, options)
+            yield from _csv_rows(lines, skipped + head.line_num, wanted, options)
+    except _BROKEN as exc:
+        raise _broken(path, exc) from None
+
+
+def _wanted(
+    path: str | os.PathLike[str],
+    head: Iterator[list[str]],
+    columns: Sequence[str],
+    options: CsvOptions,
+) -> list[int]:
+    """The positions of ``columns`` in the header (the next record of ``head``)."""
+    try:
+        header = next(head)
+    except StopIteration:
+        raise LogError(f"{path}: the file is empty; expected a header row") from None
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    header = [h.strip() for h in header]
+    index = {name: i for i, name in enumerate(header)}
+    unknown = [c for c in columns if c not in index]
+    if unknown:
+        raise LogError(
+            f"{path}: the header has no column "
+            + ", ".join(f"'{c}' ({one_of(header, c)})" for c in unknown)
+            + _delimiter_hint(header, options.delimiter)
+        )
+    return [index[c] for c in columns]
 
 
 def _delimiter_hint(header: Sequence[str], delimiter: str) -> str:
@@ -295,15 +320,18 @@ def read_xes(path: str | os.PathLike[str], columns: Sequence[str]) -> Iterator[t
 
     parser.StartElementHandler = start
     parser.EndElementHandler = state.end
-    with open_binary(path) as raw:
-        while True:
-            chunk = raw.read(_CHUNK)
-            try:
-                parser.Parse(chunk, not chunk)
-            except expat.ExpatError as exc:
-                raise LogError(f"{path}:{exc.lineno}: not well-formed XES: {exc}") from None
-            if state.ready:
-                yield from state.ready
-                state.ready = []
-            if not chunk:
-                break
+    try:
+        with open_binary(path) as raw:
+            while True:
+                chunk = raw.read(_CHUNK)
+                try:
+                    parser.Parse(chunk, not chunk)
+                except expat.ExpatError as exc:
+                    raise LogError(f"{path}:{exc.lineno}: not well-formed XES: {exc}") from None
+                if state.ready:
+                    yield from state.ready
+                    state.ready = []
+                if not chunk:
+                    break
+    except _BROKEN as exc:
+        raise _broken(path, exc) from None

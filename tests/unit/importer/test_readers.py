@@ -174,3 +174,20 @@ def test_a_wrong_delimiter_is_named_with_the_one_the_header_seems_to_use(tmp_pat
     path.write_text("Incident ID;DateStamp;IncidentActivity_Type\nIM1;07-01-2013 08:17:17;Open\n")
     with pytest.raises(LogError, match=r"is the delimiter ';'\? \(csv: \{delimiter: ';'\}\)"):
         list(read_csv(path, ["Incident ID"], CsvOptions()))
+
+
+@pytest.mark.parametrize("kind", ["gz", "zip"])
+def test_a_damaged_file_is_a_log_error_not_a_traceback(tmp_path: Path, kind: str) -> None:
+    path = write_log(tmp_path, ROWS * 200, kind)
+    data = path.read_bytes()
+    if kind == "gz":
+        path.write_bytes(data[: len(data) // 2])  # truncated
+    else:
+        at = data.index(b"INC1") if b"INC1" in data else len(data) // 3
+        path.write_bytes(data[:at] + bytes(b ^ 0xFF for b in data[at : at + 64]) + data[at + 64 :])
+    with pytest.raises(LogError, match="cannot be read to the end"):
+        list(read_csv(path, COLUMNS, CsvOptions()))
+    xes = tmp_path / "log.xes.gz"
+    xes.write_bytes(gzip.compress(XES.encode())[:-12])
+    with pytest.raises(LogError, match="cannot be read to the end"):
+        list(read_xes(xes, XES_COLUMNS))
