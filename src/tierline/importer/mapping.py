@@ -134,6 +134,8 @@ class TierSpec(Model):
                 raise ValueError(
                     f"tier '{tier}' is not in levels; expected one of: {', '.join(self.levels)}"
                 )
+        if self.column is None and (self.values is not None or self.other is not None):
+            raise ValueError("values and other translate a tier column; expected column: NAME")
         if self.column is None and not self.rules and self.default is None:
             raise ValueError("no way to find a tier; expected rules, a default or a column")
         return self

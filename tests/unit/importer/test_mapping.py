@@ -145,6 +145,10 @@ def test_a_file_that_does_not_exist_is_one_problem(tmp_path: Path) -> None:
             ("  default: L1\n", "  default: L1\n  other: L4\n"),
             "tier 'L4' is not in levels",
         ),
+        (
+            ("  default: L1\n", "  default: L1\n  other: keep\n"),
+            "tier: values and other translate a tier column; expected column: NAME",
+        ),
     ],
 )
 def test_layout_options_are_checked_where_they_are_written(
