@@ -11,7 +11,7 @@ times, so each fact has a :class:`_Table`, a dict from the raw text (or tuple of
 translated value, filled the first time a text is seen: trimming, missing markers, the value
 table, patterns and timestamp parsing run once per distinct text, not once per row. The mapping is
 then compiled into one small Python function per use (``case_of``, ``map_row``, ``firsts``,
-``attributes``) made of table look-ups such as ``T3[v[5]]``, so a row costs one call and a
+``attributes``) made of table look-ups such as ``C3[v[5]]``, so a row costs one call and a
 dozen dict look-ups. The generated source holds only table names and column positions, never a
 text from the mapping or the log; ``RowMapper.source`` shows it.
 """

@@ -9,9 +9,10 @@ from pathlib import Path
 from tierline.domain.case import fold
 from tierline.domain.events import EventKind as K
 from tierline.importer.log import read_cases
+from tierline.importer.rows import RowMapper
 from tierline.importer.translate import SourceCase
 
-from .helpers import MAPPING, mapping, row, write_log
+from .helpers import HEADER, MAPPING, mapping, row, write_log
 
 
 def kinds(case: SourceCase) -> list[str]:
@@ -343,3 +344,20 @@ def test_a_case_whose_first_rows_name_no_team_is_assigned_its_first_team(tmp_pat
     assert case.teams == ["L2 network", "L1 desk"] and case.team_changes == 1
     esc = next(e for e in case.events if e.kind is K.ESCALATED)
     assert (esc.data["to_team"], esc.data["direction"]) == ("L1 desk", "down")
+
+
+def test_the_compiled_mapping_holds_no_text_of_the_mapping_or_the_log(tmp_path: Path) -> None:
+    odd = 'st"ate\\n); import os; ("'
+    text = (
+        MAPPING.replace("column: state", f"column: '{odd}'")
+        .replace("Active: open", f"'{odd}': open, Active: open")
+        .replace("name: test_desk", "name: test_desk\nattributes:\n  x: {column: sla}")
+    )
+    text = text.replace("attributes:\n  made_sla: {column: sla, take: last}\n", "")
+    loaded = mapping(text).mapping
+    source = RowMapper(loaded).source
+    assert odd not in source and "state" not in source and "sla" not in source
+    header = [odd if h == "state" else h for h in HEADER]
+    rows = [row("INC1", "New", "1/3/2016 09:00", 0), row("INC1", odd, "1/3/2016 10:00", 1)]
+    got = read_cases(write_log(tmp_path, rows, header=header), loaded)
+    assert got.bad_rows == 0 and kinds(got.cases[0])[:2] == ["opened", "status_changed"]
