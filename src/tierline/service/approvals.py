@@ -73,6 +73,7 @@ def request_action(
             else s.calendars.get("24x7")
         )
         due = cal.add(s.now, target.duration)
+        s.store()  # the approval row refers to the case
         approval_id = s.uow.approvals.add(
             {
                 "case_id": s.case_id,

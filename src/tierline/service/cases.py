@@ -29,6 +29,7 @@ from tierline.service.errors import Invalid
 from tierline.service.people import pick_person
 from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
+from tierline.store.accounts import account_from_row
 
 __all__ = [
     "FLAGS",
@@ -112,7 +113,14 @@ def open_case(
         raise Invalid("affected_customers must be between 1 and 10,000,000")
     digest = rt.ensure_plan(active)
     with rt.uow() as uow:
-        account = uow.accounts.get(account_id) if account_id else None
+        case_id: int | None = None
+        if cmd.new_case:
+            # No repeat-contact lookup: the case's id comes with the account, and the row is
+            # written once, complete, when the session finishes.
+            case_id, account_row = uow.cases.next_id_with_account(account_id)
+            account = account_from_row(account_row) if account_row else None
+        else:
+            account = uow.accounts.get(account_id) if account_id else None
         if cmd.account is not None and cmd.account != account:
             uow.accounts.upsert(cmd.account, when)
             account = cmd.account
@@ -158,37 +166,41 @@ def open_case(
                 owner = actor.handle  # an agent who takes the contact keeps it
             else:
                 owner = pick_person(uow, decision.team, (), policy)
-        new_row = uow.cases.insert(
-            {
-                "external_ref": cmd.external_ref,
-                "source": cmd.source,
-                "account_id": account_id,
-                "contact_name": cmd.contact_name,
-                "contact_email": cmd.contact_email,
-                "subject": cmd.subject[:500],
-                "description": cmd.description,
-                "channel": cmd.channel.value if cmd.channel else None,
-                "contact_type": cmd.contact_type,
-                "product_area": cmd.product_area,
-                "language": cmd.language,
-                "severity": decision.severity.value,
-                "priority": 4,
-                "status": CaseStatus.NEW.value,
-                "tier": decision.tier,
-                "team": decision.team,
-                "owner": owner,
-                "policy_version": active.version,
-                "plan_digest": digest,
-                "opened_at": when,
-                "updated_at": when,
-                "clocks": [],
-                "state": {},
-                "version": 1,
-                "audit_seq": 0,
-                "audit_head": "",
-            }
+        new_row: dict[str, Any] = {
+            "external_ref": cmd.external_ref,
+            "source": cmd.source,
+            "account_id": account_id,
+            "contact_name": cmd.contact_name,
+            "contact_email": cmd.contact_email,
+            "subject": cmd.subject[:500],
+            "description": cmd.description,
+            "channel": cmd.channel.value if cmd.channel else None,
+            "contact_type": cmd.contact_type,
+            "product_area": cmd.product_area,
+            "language": cmd.language,
+            "severity": decision.severity.value,
+            "priority": 4,
+            "status": CaseStatus.NEW.value,
+            "tier": decision.tier,
+            "team": decision.team,
+            "owner": owner,
+            "policy_version": active.version,
+            "plan_digest": digest,
+            "opened_at": when,
+            "updated_at": when,
+            "clocks": [],
+            "state": {},
+            "version": 1,
+            "audit_seq": 0,
+            "audit_head": "",
+        }
+        if case_id is None:
+            new_row = uow.cases.insert(new_row)
+        else:
+            new_row["id"] = case_id
+        session = CaseSession(
+            rt, uow, new_row, when, actor, history=[], account=account, stored=case_id is None
         )
-        session = CaseSession(rt, uow, new_row, when, actor, history=[], account=account)
         session.record(
             EventKind.OPENED,
             {
@@ -221,6 +233,7 @@ def open_case(
         if not cmd.situation:
             flag_escalation_request(session, f"{cmd.subject}\n{cmd.description}")
         if within is not None:
+            session.store()
             within(session)
         row = session.finish()
         uow.commit()

@@ -55,6 +55,7 @@ def open_escalation(
     explanation: dict[str, Any] | None = None,
     handoff: Handoff | None = None,
 ) -> str:
+    s.store()  # the escalation row refers to the case, and routing counts open cases
     state = s.require_state()
     etype = escalation_type or EscalationType.TIER
     n = sum(1 for e in s.history if e.kind is EventKind.ESCALATED) + 1

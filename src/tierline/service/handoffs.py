@@ -54,6 +54,7 @@ def store_handoff(s: CaseSession, esc_id: str, handoff: Handoff, *, system: bool
         },
         actor=SYSTEM.handle if system else s.actor.handle,
     )
+    s.store()  # the handoff row refers to the case
     s.uow.handoffs.add(
         {
             "case_id": s.case_id,

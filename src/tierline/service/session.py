@@ -32,7 +32,7 @@ from tierline.service.actors import SYSTEM, Actor
 from tierline.service.errors import Conflict, NotFound
 from tierline.service.messages import Messenger
 from tierline.service.runtime import ActivePolicy, Tierline
-from tierline.store.eventlog import PendingEvent
+from tierline.store.eventlog import GENESIS, PendingEvent, event_hash
 from tierline.store.uow import UnitOfWork
 
 _SNAPSHOT_FIELDS = (
@@ -62,6 +62,21 @@ def _snapshot(state: CaseState) -> dict[str, Any]:
     return snap
 
 
+def _chain_head(
+    case_id: int, pending: list[PendingEvent], head_seq: int, head_hash: str
+) -> tuple[int, str]:
+    """The chain head ``EventLog.append`` will reach writing ``pending`` after the given head
+    (the same hashes; ``_write`` checks the two agree)."""
+    seq, prev = head_seq, head_hash or GENESIS
+    for p in pending:
+        seq += 1
+        ev = p.event
+        prev = event_hash(
+            prev, case_id, seq, ev.at, ev.kind.value, ev.actor, dict(ev.data), p.before, p.after
+        )
+    return seq, prev
+
+
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
@@ -77,8 +92,13 @@ class CaseSession:
         actor: Actor,
         history: list[CaseEvent] | None = None,
         account: Account | None = None,
+        *,
+        stored: bool = True,
     ) -> None:
         self.rt, self.uow, self.row, self.now, self.actor = rt, uow, row, now, actor
+        #: False for a new case whose row (``row``, id already allocated) is inserted by
+        #: ``finish`` with its projection, in one statement instead of an insert and an update.
+        self.stored = stored
         self.case_id: int = int(row["id"])
         self.history = history if history is not None else uow.events.history(self.case_id)
         self.state = fold(str(self.case_id), self.history) if self.history else None
@@ -100,6 +120,13 @@ class CaseSession:
         if row is None:
             raise NotFound(f"case {case_id} does not exist")
         return cls(rt, uow, row, now, actor)
+
+    def store(self) -> None:
+        """Insert the new case's row now, for work that writes rows referring to it (or reads
+        the case table) before ``finish``: escalations, approvals, handoffs, inbound mail."""
+        if not self.stored:
+            self.row = self.uow.cases.insert(self.row)
+            self.stored = True
 
     @property
     def policy(self) -> ActivePolicy:
@@ -359,15 +386,30 @@ class CaseSession:
     def _write(self, active: ActivePolicy) -> dict[str, Any]:
         values = self.projection(active)
         new_case = int(self.row["audit_seq"]) == 0
-        seq, head, seqs = self.uow.events.append(
-            self.case_id, self.pending, int(self.row["audit_seq"]), self.row["audit_head"], self.now
-        )
-        values["audit_seq"], values["audit_head"] = seq, head
-        if not self.uow.cases.update(self.case_id, values, int(self.row["version"])):
-            raise Conflict(
-                f"case {self.case_id} was changed by someone else at the same time; "
-                "retry the request"
+        version = int(self.row["version"])
+        head_seq, head_hash = int(self.row["audit_seq"]), self.row["audit_head"]
+        inserted = not self.stored
+        if inserted:
+            # A new case's row is written once, complete. Events refer to it, so it goes first,
+            # with the chain head its events will have.
+            values["audit_seq"], values["audit_head"] = _chain_head(
+                self.case_id, self.pending, head_seq, head_hash
             )
+            self.row = self.uow.cases.insert({**self.row, "version": version + 1}, known=values)
+            self.stored = True
+        seq, head, seqs = self.uow.events.append(
+            self.case_id, self.pending, head_seq, head_hash, self.now
+        )
+        if inserted:
+            if (seq, head) != (values["audit_seq"], values["audit_head"]):
+                raise RuntimeError(f"case {self.case_id}: the event chain's head went astray")
+        else:
+            values["audit_seq"], values["audit_head"] = seq, head
+            if not self.uow.cases.update(self.case_id, values, version):
+                raise Conflict(
+                    f"case {self.case_id} was changed by someone else at the same time; "
+                    "retry the request"
+                )
         self.messages.flush([(p.event, s) for p, s in zip(self.pending, seqs, strict=True)])
         assert self.clocks is not None
         self.uow.communications.sync(
@@ -379,6 +421,6 @@ class CaseSession:
             new_case=new_case,
         )
         self.row.update(values)
-        self.row["version"] = int(self.row["version"]) + 1
+        self.row["version"] = version + 1
         self.pending = []
         return self.row

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 
-from tierline.store.tables import cases
+from tierline.store.tables import accounts, cases
 
 Row = dict[str, Any]
 
@@ -22,6 +22,24 @@ _GET_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _GET_CASE_FOR_UPDATE = _GET_CASE.with_for_update()
 _INSERT_CASE = insert(cases).returning(*cases.c)
 _UPDATES: dict[frozenset[str], Any] = {}
+_INSERTS: dict[frozenset[str], Any] = {}
+
+
+def _next_id_with_account(next_id: Any) -> Any:
+    """The next case id and the account row (NULLs when there is none), in one statement."""
+    one = select(literal(1).label("one")).subquery()
+    return select(next_id.label("new_case_id"), *accounts.c).select_from(
+        one.outerjoin(accounts, accounts.c.id == bindparam("account_id"))
+    )
+
+
+# PostgreSQL: the id column's own sequence, as the insert would have taken it. SQLite: the id
+# the insert would have picked (max + 1), which nobody else can take while this transaction
+# holds the write lock (``BEGIN IMMEDIATE``). The importer allocates its ids the same way.
+_NEXT_ID_PG = _next_id_with_account(func.nextval(func.pg_get_serial_sequence("cases", "id")))
+_NEXT_ID_SQLITE = _next_id_with_account(
+    select(func.coalesce(func.max(cases.c.id), 0) + 1).scalar_subquery()
+)
 
 
 def _update_statement(keys: frozenset[str]) -> Any:
@@ -46,9 +64,31 @@ class CaseRepo:
         row = self.conn.execute(q, {"case_id": case_id}).mappings().first()
         return dict(row) if row else None
 
-    def insert(self, values: Mapping[str, Any]) -> Row:
-        """Insert a case and return its full row (one round trip, thanks to RETURNING)."""
-        return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
+    def insert(self, values: Mapping[str, Any], *, known: Mapping[str, Any] | None = None) -> Row:
+        """Insert a case and return its full row (one round trip, thanks to RETURNING).
+
+        ``known`` columns are inserted too, but not read back: the row takes them as given
+        (reading back a case's clocks and state costs more than writing them)."""
+        if not known:
+            return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
+        keys = frozenset(known)
+        stmt = _INSERTS.get(keys)
+        if stmt is None:
+            stmt = _INSERTS[keys] = insert(cases).returning(
+                *(c for c in cases.c if c.name not in keys)
+            )
+        row = dict(self.conn.execute(stmt, {**values, **known}).mappings().one())
+        row.update(known)
+        return row
+
+    def next_id_with_account(self, account_id: str | None) -> tuple[int, Row | None]:
+        """An id for a case about to be inserted in this transaction, and the row of its
+        account if there is one: one statement where a case was otherwise inserted first and
+        updated once its clocks and projection were known."""
+        stmt = _NEXT_ID_PG if self.is_postgres else _NEXT_ID_SQLITE
+        row = dict(self.conn.execute(stmt, {"account_id": account_id}).mappings().one())
+        new_id = int(row.pop("new_case_id"))
+        return new_id, (row if row["id"] is not None else None)
 
     def update(self, case_id: int, values: Mapping[str, Any], expected_version: int) -> bool:
         params = {**values, "version": expected_version + 1}
