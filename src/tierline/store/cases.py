@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, text, update
 
 from tierline.store.tables import accounts, cases
 
@@ -108,6 +108,14 @@ class CaseRepo:
         """The open case this contact most likely repeats (R-CASE-4)."""
         if not account_id and not contact_email:
             return None
+        if self.is_postgres:
+            # Two contacts about one issue arriving together must not both miss the open case
+            # and both open one: whoever asks second waits here until the first commits, and
+            # then sees its case (SQLite's single write lock gives the same order).
+            issue = f"repeat:{account_id or contact_email}|{contact_type}|{product_area}"
+            self.conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:issue, 0))"), {"issue": issue}
+            )
         who = []
         if account_id:
             who.append(cases.c.account_id == account_id)
