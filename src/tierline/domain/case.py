@@ -112,7 +112,7 @@ class CaseState:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value)
+        return self.status not in _ENDED
 
     @property
     def teams_path(self) -> tuple[str | None, ...]:
@@ -177,6 +177,13 @@ def _opened(case_id: str, ev: CaseEvent) -> CaseState:
     )
 
 
+# Plain strings of the statuses the fold sets, read once: ``.value`` on an enum member is a
+# descriptor call, and ``apply`` runs for every event of a replayed log.
+_NEW, _OPEN = CaseStatus.NEW.value, CaseStatus.OPEN.value
+_RESOLVED, _CLOSED = CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value
+_ENDED = frozenset({_RESOLVED, _CLOSED})
+
+
 def apply(state: CaseState, ev: CaseEvent) -> None:
     """Apply one event to a state in place (the hot path of replay)."""
     d = ev.data
@@ -218,8 +225,8 @@ def apply(state: CaseState, ev: CaseEvent) -> None:
             rule_id=d.get("rule_id"),
         )
         state.escalation_types = (*state.escalation_types, state.pending_transfer.escalation_type)
-        if state.status == CaseStatus.NEW.value:
-            state.status = CaseStatus.OPEN.value
+        if state.status == _NEW:
+            state.status = _OPEN
     elif kind is EventKind.HANDOFF_RECORDED:
         pending = state.pending_transfer
         if pending and pending.escalation_id == d.get("escalation_id"):
@@ -261,19 +268,19 @@ def apply(state: CaseState, ev: CaseEvent) -> None:
         state.pending_approvals = tuple(a for a in state.pending_approvals if a != d["approval_id"])
         state.authority_exceeded = bool(state.pending_approvals)
     elif kind is EventKind.RESOLVED:
-        state.status = CaseStatus.RESOLVED.value
+        state.status = _RESOLVED
         state.resolved_at = ev.at
         state.pending_transfer = None
         if d.get("root_cause"):
             state.root_cause = d.get("root_cause")
     elif kind is EventKind.CLOSED:
-        state.status = CaseStatus.CLOSED.value
+        state.status = _CLOSED
         state.closed_at = ev.at
         state.closure = d.get("closure")
         state.pending_transfer = None
     elif kind is EventKind.REOPENED:
         # A reopen starts a new episode: time in tier and the customer's wait count from here.
-        state.status = CaseStatus.OPEN.value
+        state.status = _OPEN
         state.reopen_count += 1
         state.tier_entered_at = ev.at
         state.last_inbound_at = ev.at
