@@ -7,60 +7,42 @@ be *missing* on a row; they come back as :data:`KEEP` when the mapping says a mi
 the previous one.
 
 How it is fast: logs repeat their values (a status, a team, the same minute) thousands of
-times, so each fact has a :class:`_Table`, a dict from the raw text (or tuple of texts) to the
-translated value, filled the first time a text is seen: trimming, missing markers, the value
-table, patterns and timestamp parsing run once per distinct text, not once per row. The mapping is
-then compiled into one small Python function per use (``case_of``, ``map_row``, ``firsts``,
-``attributes``) made of table look-ups such as ``C3[v[5]]``, so a row costs one call and a
-dozen dict look-ups. The generated source holds only table names and column positions, never a
-text from the mapping or the log; ``RowMapper.source`` shows it.
+times, so each fact has a ``Table`` (:mod:`.row_values`), a dict from the raw text (or tuple of
+texts) to the translated value, filled the first time a text is seen: trimming, missing markers,
+the value table, patterns and timestamp parsing run once per distinct text, not once per row.
+The mapping is then compiled into one small Python function per use (``case_of``,
+``map_row``, ``firsts``, ``attributes``) made of table look-ups such as ``C3[v[5]]``, so a row
+costs one call and a dozen dict look-ups. The generated source holds only table names and column
+positions, never a text from the mapping or the log; ``RowMapper.source`` shows it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from tierline.importer.mapping import Mapping
-from tierline.importer.mapping_fields import KEEP_WORD, Mapped, OpenedAtSpec, Source
+from tierline.importer.mapping_fields import Mapped, OpenedAtSpec, Source
+from tierline.importer.row_values import (
+    KEEP,
+    Key,
+    NoCase,
+    RowProblem,
+    Table,
+    Value,
+    compile_rules,
+    plain,
+    same,
+    translator,
+)
 from tierline.importer.timestamps import make_parser
 
+__all__ = ["KEEP", "MappedRow", "NoCase", "RowMapper", "RowProblem", "Value", "compile_rules"]
 
-class _Keep(enum.Enum):
-    """A one-member enum, so that ``value is KEEP`` narrows the type."""
-
-    KEEP = "KEEP"
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-#: "No value on this row: the case keeps its previous one."
-KEEP: Final = _Keep.KEEP
-#: A value that may change over a case's life: text, nothing (cleared), or KEEP.
-Value = str | Literal[_Keep.KEEP] | None
-
-Getter = Callable[[Sequence[str | None]], Any]
-#: The raw text of a source on one row: one column's text, a tuple of texts, or None.
-Key = Any
 
 _MISSING: Final = object()  # a source's text is absent or a missing marker
-_TABLE_LIMIT = 1 << 18  # distinct texts remembered per fact (then the table starts over)
-
-
-class RowProblem(ValueError):
-    """A row that cannot be translated; the message says what is wrong and what was expected."""
-
-
-class NoCase(RowProblem):
-    """A row that names no case."""
-
-    def __init__(self) -> None:
-        super().__init__("the case id is missing; expected every row to name its case")
 
 
 @dataclass(slots=True)
@@ -85,24 +67,6 @@ class MappedRow:
     #: The values of the attributes with a ``when`` condition (``RowMapper.attributes_when``)
     #: on this row, KEEP where the row does not meet it; None when the mapping has none.
     extra: tuple[Value, ...] | None
-
-
-class _Table(dict[Key, Any]):
-    """Raw text → translated value, computed on first sight. A text that cannot be translated
-    raises :class:`RowProblem` every time it is seen (errors are not remembered)."""
-
-    __slots__ = ("compute",)
-
-    def __init__(self, compute: Callable[[Key], Any]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: Key) -> Any:
-        value = self.compute(key)
-        if len(self) >= _TABLE_LIMIT:
-            self.clear()
-        self[key] = value
-        return value
 
 
 class RowMapper:
@@ -267,7 +231,7 @@ class RowMapper:
     def _expr(self, src: Source, compute: Callable[[Key], Any], nothing: str = "KEEP") -> str:
         """``T[key]``: the source's value through a new table; with a ``when`` condition, rows
         that do not meet it give ``nothing`` (the expression of a constant)."""
-        table = self._const(_Table(compute))
+        table = self._const(Table(compute))
         expr = f"{table}[{self._key(src)}]"
         if src.when is None:
             return expr
@@ -278,7 +242,7 @@ class RowMapper:
                 x = x.strip()
             return x in wanted
 
-        cond = self._const(_Table(meets))
+        cond = self._const(Table(meets))
         return f"({expr} if {cond}[v[{self._index[src.when.column]}]] else {nothing})"
 
     def _clean(self, src: Source) -> Callable[[Key], Any]:
@@ -337,13 +301,13 @@ class RowMapper:
         """A fact that may change over a case's life: text, None (cleared) or KEEP."""
         if src is None:
             return "None"
-        return self._expr(src, self._sourced(src, _same))
+        return self._expr(src, self._sourced(src, same))
 
     def _plain(self, src: Source | None) -> str:
         """A fact read once (contact type, account, attributes…): text or None."""
         if src is None:
             return "None"
-        return self._expr(src, self._sourced(src, _plain), nothing="None")
+        return self._expr(src, self._sourced(src, plain), nothing="None")
 
     def _mapped(self, spec: Mapped | None, what: str, plain: bool = False) -> str:
         """A fact translated by the mapping's table and patterns (status, team, severity…)."""
@@ -351,7 +315,7 @@ class RowMapper:
             return "None"
         clean = self._clean(spec)
         default, keep = spec.default, spec.if_missing == "keep"
-        translate = _translator(spec, what)
+        translate = translator(spec, what)
 
         def value(key: Key) -> Any:
             x = clean(key)
@@ -407,80 +371,11 @@ class RowMapper:
             except ValueError:
                 raise RowProblem(f"order key {column}: '{x}' is not a valid {kind}") from None
 
-        return f"{self._const(_Table(key))}[v[{self._index[column]}]]"
+        return f"{self._const(Table(key))}[v[{self._index[column]}]]"
 
     def _accept_expr(self) -> str:
         acc = self.mapping.acceptance
         if acc.when != "value" or not acc.column:
             return "False"
         wanted = frozenset(acc.values)
-        return f"{self._const(_Table(lambda x: x in wanted))}[v[{self._index[acc.column]}]]"
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _plain(value: Any) -> str | None:
-    return None if value is KEEP else value
-
-
-def _translator(spec: Mapped, what: str) -> Callable[[str], Any]:
-    """Text → the mapping's value for it (KEEP for ``keep``); RowProblem if it has none."""
-    if not spec.translated:
-        return _same
-    table = spec.values or {}
-    rules = [
-        (re.compile(r.match, re.IGNORECASE if r.ignore_case else 0), r.value) for r in spec.rules
-    ]
-    other = spec.other
-    listed = sorted(table)
-    known = ", ".join(listed[:12]) + (", ..." if len(listed) > 12 else "")
-    if rules:
-        known += (
-            (", " if known else "")
-            + "or a value matching "
-            + ", ".join(f"/{r.match}/" for r in spec.rules[:6])
-        )
-
-    def translate(x: str) -> Any:
-        hit = table.get(x)
-        if hit is None:
-            for pattern, value in rules:
-                if pattern.search(x):
-                    hit = value
-                    break
-            else:
-                hit = other
-        if hit is not None:
-            return KEEP if hit == KEEP_WORD else hit
-        raise RowProblem(f"{what} '{x}' is not in the mapping; expected one of: {known}")
-
-    return translate
-
-
-def compile_rules(mapping: Mapping) -> Callable[[str | None], str | None]:
-    """The tier of a team value from the mapping's ordered patterns (first match wins)."""
-    spec = mapping.tier
-    if spec is None:
-        return lambda team: None
-    rules = [
-        (re.compile(r.match, re.IGNORECASE if r.ignore_case else 0), r.tier) for r in spec.rules
-    ]
-    default = spec.default
-    cache: dict[str | None, str | None] = {}
-
-    def tier_of(team: str | None) -> str | None:
-        hit = cache.get(team, KEEP)
-        if hit is not KEEP:
-            return hit
-        found = default
-        if team is not None:
-            for pattern, tier in rules:
-                if pattern.search(team):
-                    found = tier
-                    break
-        cache[team] = found
-        return found
-
-    return tier_of
+        return f"{self._const(Table(lambda x: x in wanted))}[v[{self._index[acc.column]}]]"
