@@ -8,7 +8,7 @@ unanswered customer messages, repeat contacts, frustration scores, customer requ
 defects, regulatory requests, approvals pending, incidents with many customers, transfers
 pending acceptance, rules already fired; accounts standard, VIP or strategic. Each state is
 evaluated with ``TriggerEngine.evaluate(state, now, account, priority)`` at an instant after its
-last event, ``passes`` times over, with the test policy of ``tests/builders.py`` (12 rules).
+last event, ``passes`` times over, with the test policy of ``tests/builders/desk.py`` (12 rules).
 
 Target: at least 50,000 evaluations per second on one core.
 """
