@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import compress
+from operator import attrgetter, itemgetter, ne
 from typing import Any
 
 from tierline.domain.calendar import CalendarBook
@@ -31,7 +33,12 @@ from tierline.domain.policy import Policy
 from tierline.domain.priority import assess_priority
 from tierline.domain.vocabulary import ClockKind, Severity
 from tierline.importer.translate import SourceCase
-from tierline.store.eventlog import GENESIS, event_hash
+from tierline.store.eventlog import (
+    GENESIS,
+    canonical,
+    canonical_instant,
+    event_hash_of_texts,
+)
 
 #: The fields of a case whose change an event records as before / after (as the service does).
 SNAPSHOT_FIELDS = (
@@ -91,42 +98,135 @@ class CaseRows:
 
 def _renumber(ev: CaseEvent, case_id: int) -> CaseEvent:
     """Recorded escalation ids ("recorded-3") become the service's form ("E<case>-3")."""
+    if ev.kind not in _ESCALATION_KINDS:
+        return ev
     esc = ev.data.get("escalation_id")
-    if ev.kind not in _ESCALATION_KINDS or not isinstance(esc, str):
+    if not isinstance(esc, str):
         return ev
     return replace(ev, data={**ev.data, "escalation_id": f"E{case_id}-{esc.rpartition('-')[2]}"})
 
 
+_KEYS = (*SNAPSHOT_FIELDS, "pending_transfer")
+_POSITIONS = range(len(_KEYS))
+_SNAPSHOT_VALUES = attrgetter(*SNAPSHOT_FIELDS)
+_SEVERITY = SNAPSHOT_FIELDS.index("severity")
+_COLLABORATORS = SNAPSHOT_FIELDS.index("collaborators")
+
+
+def _values(state: CaseState) -> list[Any]:
+    """:func:`snapshot` as a list in ``_KEYS`` order, cheap to compare (collaborators a tuple)."""
+    values = list(_SNAPSHOT_VALUES(state))
+    values[_SEVERITY] = values[_SEVERITY].value
+    values[_COLLABORATORS] = tuple(values[_COLLABORATORS])
+    pt = state.pending_transfer
+    values.append(pt.escalation_id if pt else None)
+    return values
+
+
+def _stored(i: int, value: Any) -> Any:
+    return list(value) if i == _COLLABORATORS else value
+
+
+#: A change: before and after as the service records them, and their canonical texts.
+_Diff = tuple[dict[str, Any], dict[str, Any], str, str]
+_DIFFS: dict[tuple[tuple[int, ...], Any, Any], _Diff] = {}  # (positions, old, new): the change
+
+
+def _diff(old: list[Any], new: list[Any]) -> _Diff:
+    """What changed, as the service's before / after (in snapshot order).
+
+    Histories repeat the same changes (new → open, a team's usual hand-offs), so equal changes
+    share one pair of dicts and their hashed texts, and the store serialises each pair once per
+    batch. They are never modified after this.
+    """
+    changed = tuple(compress(_POSITIONS, map(ne, new, old)))
+    pick = itemgetter(*changed)
+    key = (changed, pick(old), pick(new))
+    hit = _DIFFS.get(key)
+    if hit is None:
+        if len(_DIFFS) >= 50_000:
+            _DIFFS.clear()
+        before = {_KEYS[i]: _stored(i, old[i]) for i in changed}
+        after = {_KEYS[i]: _stored(i, new[i]) for i in changed}
+        hit = _DIFFS[key] = (before, after, canonical(before), canonical(after))
+    return hit
+
+
+_NULL = canonical(None)
+_TEXTS: dict[str | None, str] = {}  # kinds and actors, as hashed
+_INSTANTS: dict[int, tuple[datetime, str]] = {}  # by id: the instant is kept, so its id is its own
+
+
+def _text(value: str | None) -> str:
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) >= 50_000:
+            _TEXTS.clear()
+        text = _TEXTS[value] = canonical(value)
+    return text
+
+
+def _instant(at: datetime) -> str:
+    """Histories share their instants' objects (the translation does), and repeat them."""
+    hit = _INSTANTS.get(id(at))
+    if hit is None:
+        if len(_INSTANTS) >= 100_000:
+            _INSTANTS.clear()
+        hit = _INSTANTS[id(at)] = (at, canonical_instant(at))
+    return hit[1]
+
+
 def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
-    """Every row of one case, its id known (the hash chain covers it)."""
+    """Every row of one case, its id known (the hash chain covers it).
+
+    The hashes are :func:`~tierline.store.eventlog.event_hash`'s, computed from the texts of
+    the events' parts, most of which repeat (kinds, actors, instants, changes) and are
+    serialised once; only each event's ``data`` is new every time.
+    """
     history = [_renumber(ev, case_id) for ev in src.events]
     state = fold(str(case_id), history[:1])
     prev, seq = GENESIS, 0
     events: list[dict[str, Any]] = []
     escalations: dict[str, dict[str, Any]] = {}
-    snap = snapshot(state)  # the state before the next event (nothing changes in between)
-    after: Mapping[str, Any] | None = snap
+    values = _values(state)  # the state before the next event (nothing changes in between)
+    after: Mapping[str, Any] | None = snapshot(state)
     before: Mapping[str, Any] | None = None
-    for i, ev in enumerate(history):
-        if i:
+    before_text, after_text = _NULL, canonical(after)
+    recorded_at = ctx.recorded_at
+    for ev in history:
+        if seq:
             apply(state, ev)
-            new = snapshot(state)
-            keys = [k for k in new if snap.get(k) != new.get(k)]
-            before = {k: snap.get(k) for k in keys} or None
-            after = {k: new[k] for k in keys} or None
-            snap = new
-            _escalation(escalations, ev, state, case_id)
+            new = _values(state)
+            if new == values:
+                before = after = None
+                before_text = after_text = _NULL
+            else:
+                before, after, before_text, after_text = _diff(values, new)
+                values = new
+            if escalations or ev.kind is EventKind.ESCALATED:  # else it has nothing to do
+                _escalation(escalations, ev, state, case_id)
         seq += 1
         data = dict(ev.data)
-        h = event_hash(prev, case_id, seq, ev.at, ev.kind.value, ev.actor, data, before, after)
+        kind, actor, at = ev.kind.value, ev.actor, ev.at
+        h = event_hash_of_texts(
+            prev,
+            case_id,
+            seq,
+            _instant(at),
+            _text(kind),
+            _text(actor),
+            canonical(data),
+            before_text,
+            after_text,
+        )
         events.append(
             {
                 "case_id": case_id,
                 "seq": seq,
-                "at": ev.at,
-                "recorded_at": ctx.recorded_at,
-                "kind": ev.kind.value,
-                "actor": ev.actor,
+                "at": at,
+                "recorded_at": recorded_at,
+                "kind": kind,
+                "actor": actor,
                 "data": data,
                 "before": before,
                 "after": after,

@@ -18,13 +18,14 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tierline.importer.log import read_cases
 from tierline.importer.mapping_load import LoadedMapping
-from tierline.importer.projection import Context, case_rows
+from tierline.importer.projection import CaseRows, Context, case_rows
 from tierline.importer.readers import file_digest
 from tierline.importer.store import (
     allocate_case_ids,
@@ -35,6 +36,7 @@ from tierline.importer.store import (
     update_run,
     write_batch,
 )
+from tierline.importer.translate import SourceCase
 from tierline.service.runtime import Tierline
 
 log = logging.getLogger("tierline.importer")
@@ -165,21 +167,91 @@ def _run(
     )
     if progress is not None:
         progress("importing", 0, len(todo))
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        with rt.uow() as uow:
-            ids = allocate_case_ids(uow.conn, len(batch))
-            ensure_accounts(uow.conn, (c.account for c in batch if c.account), ctx.recorded_at)
-            rows = [case_rows(c, cid, ctx) for c, cid in zip(batch, ids, strict=True)]
+    batches = [todo[start : start + batch_size] for start in range(0, len(todo), batch_size)]
+    writer = _Writer(rt, result, ctx, len(todo), progress)
+    if rt.engine.dialect.name == "postgresql":
+        _overlapped(rt, ctx, batches, writer)
+    else:
+        for batch in batches:
+            writer.write(batch, None)
+            writer.done()
+
+
+class _Writer:
+    """Writes one batch of cases per transaction, with the run's counts, and reports progress."""
+
+    def __init__(
+        self,
+        rt: Tierline,
+        result: ImportResult,
+        ctx: Context,
+        total: int,
+        progress: Progress | None,
+    ) -> None:
+        self.rt, self.result, self.ctx, self.total, self.progress = rt, result, ctx, total, progress
+        self.accounts: set[str] = set()  # those ensured by batches already written
+        self.imported, self.events = result.imported, result.events_written
+
+    def write(self, batch: list[SourceCase], rows: list[CaseRows] | None) -> None:
+        """One batch in one transaction: its accounts, case ids (unless given), rows, counts."""
+        result, ctx = self.result, self.ctx
+        with self.rt.uow() as uow:
+            new = {c.account for c in batch if c.account and c.account not in self.accounts}
+            ensure_accounts(uow.conn, new, ctx.recorded_at)
+            if rows is None:
+                ids = allocate_case_ids(uow.conn, len(batch))
+                rows = [case_rows(c, cid, ctx) for c, cid in zip(batch, ids, strict=True)]
             written = write_batch(uow.conn, rows)
             counts = _counts(result)
-            counts["cases_imported"] = imported = result.imported + len(batch)
-            counts["events_written"] = events = result.events_written + written
+            counts["cases_imported"] = imported = self.imported + len(batch)
+            counts["events_written"] = events = self.events + written
             update_run(uow.conn, result.run_id, counts)
             uow.commit()
-        result.imported, result.events_written = imported, events
-        if progress is not None:
-            progress("importing", result.imported, len(todo))
+        self.accounts |= new
+        self.imported, self.events = imported, events
+
+    def done(self) -> None:
+        """The batches written so far are committed: count them, and report."""
+        self.result.imported, self.result.events_written = self.imported, self.events
+        if self.progress is not None:
+            self.progress("importing", self.result.imported, self.total)
+
+
+def _overlapped(
+    rt: Tierline, ctx: Context, batches: list[list[SourceCase]], writer: _Writer
+) -> None:
+    """PostgreSQL: the rows of the next batch are computed while the server stores this one.
+
+    The server works on its own core, so the projections (this process's work) and the inserts
+    (mostly the server's) overlap instead of taking turns. One writer thread writes the batches
+    in order, one at a time, each in its own transaction exactly as without it; case ids come
+    from the ``cases`` sequence, outside the batch's transaction (a sequence is not
+    transactional anyway). A batch is handed over only once the previous one has committed and
+    been counted, so an interruption leaves whole batches and counts that match them.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="tierline-import") as pool:
+        pending: Future[None] | None = None
+        try:
+            for batch in batches:
+                with rt.uow() as uow:
+                    ids = allocate_case_ids(uow.conn, len(batch))
+                    uow.commit()
+                rows = [case_rows(c, cid, ctx) for c, cid in zip(batch, ids, strict=True)]
+                if pending is not None:
+                    waiting, pending = pending, None
+                    waiting.result()
+                    writer.done()
+                pending = pool.submit(writer.write, batch, rows)
+            if pending is not None:
+                waiting, pending = pending, None
+                waiting.result()
+                writer.done()
+        except BaseException:
+            if pending is not None:  # the batch in flight commits or fails: count what committed
+                wait([pending])
+                writer.result.imported = writer.imported
+                writer.result.events_written = writer.events
+            raise
 
 
 def _counts(result: ImportResult) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -86,37 +88,84 @@ def write_batch(conn: Connection, batch: Sequence[CaseRows]) -> int:
 Convert = Callable[[Any], Any]
 
 
+def _dumps_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value)``, the JSON type's serialiser, through the C encoder ``json.dumps``
+    itself uses, made once: ``json.dumps`` makes one per call, which costs more than encoding a
+    small value. (Without circular-reference checks: the rows are JSON-ready.)"""
+    plain = json.JSONEncoder()
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the pure-Python encoder, built once
+        return plain.encode
+    encode = make(
+        None,
+        plain.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    join = "".join
+    return lambda value: join(encode(value, 0))
+
+
+_dumps = _dumps_encoder()
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else _dumps(value)
+
+
+#: Instants as the text each backend is given, remembered per instant: a log repeats the same
+#: instants (and every row of an import shares its ``recorded_at``), and formatting costs more
+#: than the lookup. Keyed by (instant, backend); equal instants format alike in any zone.
+_INSTANTS: dict[tuple[datetime, bool], str] = {}
+
+
+def _instant_text(value: datetime, postgres: bool) -> str:
+    key = (value, postgres)
+    text = _INSTANTS.get(key)
+    if text is None:
+        if len(_INSTANTS) >= 200_000:
+            _INSTANTS.clear()
+        if value.tzinfo is None:  # as the ``Instant`` type refuses them
+            raise ValueError(f"naive datetime {value!r}; the store keeps aware instants only")
+        utc = value.astimezone(UTC)
+        # SQLite: the naive UTC text SQLAlchemy's SQLite ``DateTime`` writes for ``Instant``
+        # ("%04d-%02d-%02d %02d:%02d:%02d.%06d"); PostgreSQL: ISO 8601 with its offset, which
+        # ``timestamptz`` reads exactly.
+        if postgres:
+            text = utc.isoformat()
+        else:
+            text = utc.replace(tzinfo=None).isoformat(" ", timespec="microseconds")
+        _INSTANTS[key] = text
+    return text
 
 
 def _sqlite_instant(value: datetime | None) -> str | None:
-    """As SQLAlchemy's SQLite ``DateTime`` writes the ``Instant`` type's naive UTC value."""
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return None if value is None else _instant_text(value, False)
 
 
-def _pg_instant(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
+def _pg_instant(value: datetime | None) -> str | None:
+    return None if value is None else _instant_text(value, True)
 
 
 def _sqlite_bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _plain(value: Any) -> Any:
-    return value
-
-
-def _converter(column: Column[Any], postgres: bool) -> tuple[Convert, str]:
-    """How to pass one column's values to the driver, and its placeholder."""
+def _converter(column: Column[Any], postgres: bool) -> Convert | None:
+    """How to pass one column's values to the driver (None: as they are)."""
     kind = column.type
     if isinstance(kind, Instant):
-        return (_pg_instant, "%s") if postgres else (_sqlite_instant, "?")
+        return _pg_instant if postgres else _sqlite_instant
     if isinstance(kind, JSON):
-        return (_json, "%s::jsonb") if postgres else (_json, "?")
+        return _json
     if isinstance(kind, Boolean) and not postgres:
-        return _sqlite_bool, "?"
-    return _plain, "%s" if postgres else "?"
+        return _sqlite_bool
+    return None
 
 
 def _default(column: Column[Any]) -> Callable[[], Any] | None:
@@ -132,12 +181,71 @@ def _default(column: Column[Any]) -> Callable[[], Any] | None:
     return None
 
 
-_Plan = tuple[str, list[tuple[str, Convert, Callable[[], Any] | None]]]
-_STATEMENTS: dict[tuple[str, bool, frozenset[str]], _Plan] = {}
+@dataclass(frozen=True)
+class _Plan:
+    """How the rows of one table, with one set of keys, become the driver's tuples."""
+
+    table: str
+    names: tuple[str, ...]  # the columns written, in order
+    given: tuple[str, ...]  # those the rows carry (the others take their default)
+    defaults: tuple[tuple[str, Callable[[], Any]], ...]
+    converts: tuple[tuple[int, Convert], ...]  # (position, conversion) where one is needed
+
+    def tuples(
+        self, rows: Sequence[dict[str, Any]], texts: dict[int, tuple[Any, str]]
+    ) -> list[Any]:
+        """The rows' values in ``names`` order, converted; ``texts`` remembers JSON texts by
+        object (rows may share dicts: see :func:`~tierline.importer.projection.case_rows`)."""
+        get = itemgetter(*self.given)
+        if len(self.given) == 1:
+            values: list[Any] = [(get(r),) for r in rows]
+        else:
+            values = [get(r) for r in rows]
+        if not self.defaults and not self.converts:
+            return values
+        out = []
+        for v in values:
+            row = [*v, *(d() for _, d in self.defaults)] if self.defaults else list(v)
+            for i, f in self.converts:
+                value = row[i]
+                if f is _json and value is not None:
+                    known = texts.get(id(value))
+                    if known is None:  # kept with its object, so that the id stays its own
+                        known = texts[id(value)] = (value, _dumps(value))
+                    row[i] = known[1]
+                else:
+                    row[i] = f(value)
+            out.append(row)
+        return out
+
+
+_PLANS: dict[tuple[str, bool, frozenset[str]], _Plan] = {}
+
+
+def _plan(table: Table, postgres: bool, keys: frozenset[str]) -> _Plan:
+    key = (table.name, postgres, keys)
+    hit = _PLANS.get(key)
+    if hit is None:
+        given = [c for c in table.columns if c.name in keys]
+        defaults = [
+            (c, d)
+            for c in table.columns
+            if c.name not in keys and not c.primary_key and (d := _default(c)) is not None
+        ]
+        chosen = given + [c for c, _ in defaults]
+        converts = [(i, f) for i, c in enumerate(chosen) if (f := _converter(c, postgres))]
+        hit = _PLANS[key] = _Plan(
+            table.name,
+            tuple(c.name for c in chosen),
+            tuple(c.name for c in given),
+            tuple((c.name, d) for c, d in defaults),
+            tuple(converts),
+        )
+    return hit
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows through the driver's own ``executemany``, inside the batch's transaction.
+    """Rows through the driver itself, inside the batch's transaction.
 
     An import writes hundreds of thousands of rows, and SQLAlchemy's per-value type processing
     cost more than the database's own work, so each value is converted here exactly as the
@@ -145,35 +253,26 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     SQLite as the naive text SQLAlchemy's SQLite ``DateTime`` writes; JSON as ``json.dumps``
     text, the JSON type's default serialiser; booleans as 0/1 on SQLite). Rows read back
     through the tables are exactly as if SQLAlchemy had written them.
+
+    PostgreSQL gets them by ``COPY ... FROM STDIN`` (one statement per table and batch, the
+    values streamed as psycopg's text format, JSON as text for the ``jsonb`` columns to parse);
+    SQLite by the driver's ``executemany`` of one prepared ``INSERT``.
     """
     if not rows:
         return
     postgres = conn.dialect.name == "postgresql"
-    given = frozenset(rows[0])
-    key = (table.name, postgres, given)
-    hit = _STATEMENTS.get(key)
-    if hit is None:
-        chosen = [
-            (c, _default(c))
-            for c in table.columns
-            if c.name in given or (c.default is not None and not c.primary_key)
-        ]
-        converters = [(c, *_converter(c, postgres), d) for c, d in chosen]
-        names = ", ".join(c.name for c, _, _, _ in converters)
-        marks = ", ".join(mark for _, _, mark, _ in converters)
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-        hit = _STATEMENTS[key] = (sql, [(c.name, f, d) for c, f, _, d in converters])
-    sql, columns = hit
-    params = [
-        tuple(f(r[n]) if n in r else f(d() if d is not None else None) for n, f, d in columns)
-        for r in rows
-    ]
+    plan = _plan(table, postgres, frozenset(rows[0]))
+    params = plan.tuples(rows, {})
     dbapi: Any = conn.connection.driver_connection
+    names = ", ".join(plan.names)
     if postgres:
-        with dbapi.cursor() as cur:
-            cur.executemany(sql, params)
+        with dbapi.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            for p in params:
+                write(p)
     else:
-        dbapi.executemany(sql, params)
+        marks = ", ".join("?" * len(plan.names))
+        dbapi.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)
 
 
 # --------------------------------------------------------------------------- import runs
