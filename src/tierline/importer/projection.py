@@ -17,7 +17,7 @@ Two deliberate differences from a live case, because the history is a record of 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import compress
 from operator import attrgetter, itemgetter, ne
@@ -94,6 +94,8 @@ class CaseRows:
     case: dict[str, Any]
     events: list[dict[str, Any]]
     escalations: list[dict[str, Any]]
+    #: Each event's ``data`` as hashed (canonical JSON): PostgreSQL's ``jsonb`` takes it as is.
+    data_texts: list[str] = field(default_factory=list)
 
 
 def _renumber(ev: CaseEvent, case_id: int) -> CaseEvent:
@@ -114,9 +116,9 @@ _COLLABORATORS = SNAPSHOT_FIELDS.index("collaborators")
 
 
 def _values(state: CaseState) -> list[Any]:
-    """:func:`snapshot` as a list in ``_KEYS`` order, cheap to compare (collaborators a tuple)."""
+    """:func:`snapshot` as a list in ``_KEYS`` order, cheap to compare: the severity still a
+    ``Severity``, the collaborators a tuple (:func:`_stored` gives the snapshot's values)."""
     values = list(_SNAPSHOT_VALUES(state))
-    values[_SEVERITY] = values[_SEVERITY].value
     values[_COLLABORATORS] = tuple(values[_COLLABORATORS])
     pt = state.pending_transfer
     values.append(pt.escalation_id if pt else None)
@@ -124,6 +126,8 @@ def _values(state: CaseState) -> list[Any]:
 
 
 def _stored(i: int, value: Any) -> Any:
+    if i == _SEVERITY:
+        return value.value
     return list(value) if i == _COLLABORATORS else value
 
 
@@ -187,6 +191,7 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
     state = fold(str(case_id), history[:1])
     prev, seq = GENESIS, 0
     events: list[dict[str, Any]] = []
+    data_texts: list[str] = []
     escalations: dict[str, dict[str, Any]] = {}
     values = _values(state)  # the state before the next event (nothing changes in between)
     after: Mapping[str, Any] | None = snapshot(state)
@@ -207,6 +212,7 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
                 _escalation(escalations, ev, state, case_id)
         seq += 1
         data = dict(ev.data)
+        data_texts.append(data_text := canonical(data))
         kind, actor, at = ev.kind.value, ev.actor, ev.at
         h = event_hash_of_texts(
             prev,
@@ -215,7 +221,7 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
             _instant(at),
             _text(kind),
             _text(actor),
-            canonical(data),
+            data_text,
             before_text,
             after_text,
         )
@@ -242,7 +248,7 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
     for esc in escalations.values():
         if esc["status"] == "pending" and not state.is_open:
             esc["status"] = "cancelled"
-    return CaseRows(case, events, list(escalations.values()))
+    return CaseRows(case, events, list(escalations.values()), data_texts)
 
 
 def _escalation(
@@ -293,10 +299,14 @@ def _projection(
 ) -> dict[str, Any]:
     policy = ctx.plan.governing
 
-    def due(kind: ClockKind) -> datetime | None:
-        dues = [c.due_at for c in clocks.clocks if c.kind is kind and c.running and c.due_at]
-        return min(dues, key=datetime.timestamp) if dues else None
-
+    dues: dict[ClockKind, datetime] = {}  # the earliest due instant of each running kind
+    for c in clocks.clocks:
+        at = c.due_at
+        if at and c.running:
+            known = dues.get(c.kind)
+            if known is None or at.timestamp() < known.timestamp():
+                dues[c.kind] = at
+    due = dues.get
     acceptance_due = due(ClockKind.ACCEPTANCE)
     own = ownership(state, policy.ownership, now, acceptance_due)
     ctype = ctx.policy.contact_types.get(state.contact_type)

@@ -10,7 +10,7 @@ database's only write lock.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -80,12 +80,16 @@ def write_batch(conn: Connection, batch: Sequence[CaseRows]) -> int:
         return 0
     insert_rows(conn, cases, [b.case for b in batch])
     rows = [e for b in batch for e in b.events]
-    insert_rows(conn, events, rows)
+    texts = None
+    if conn.dialect.name == "postgresql" and all(len(b.data_texts) == len(b.events) for b in batch):
+        texts = {"data": [t for b in batch for t in b.data_texts]}  # as hashed: jsonb reads them
+    insert_rows(conn, events, rows, texts)
     insert_rows(conn, escalations, [e for b in batch for e in b.escalations])
     return len(rows)
 
 
-Convert = Callable[[Any], Any]
+#: Converts one column's values (and may use the batch's memo of JSON texts).
+Convert = Callable[[list[Any], dict[int, tuple[Any, str]]], list[Any]]
 
 
 def _dumps_encoder() -> Callable[[Any], str]:
@@ -114,57 +118,72 @@ def _dumps_encoder() -> Callable[[Any], str]:
 _dumps = _dumps_encoder()
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else _dumps(value)
+def _json(values: list[Any], texts: dict[int, tuple[Any, str]]) -> list[Any]:
+    """JSON as ``json.dumps`` text. Rows may share a value (an event's before / after, see
+    :func:`~tierline.importer.projection.case_rows`): it is serialised once per batch, the text
+    remembered by the object's id in ``texts``, which keeps the object (so the id stays its
+    own)."""
+    out: list[Any] = []
+    add = out.append
+    get = texts.get
+    for value in values:
+        if value is None:
+            add(None)
+            continue
+        known = get(id(value))
+        if known is None:
+            known = texts[id(value)] = (value, _dumps(value))
+        add(known[1])
+    return out
 
 
 #: Instants as the text each backend is given, remembered per instant: a log repeats the same
 #: instants (and every row of an import shares its ``recorded_at``), and formatting costs more
-#: than the lookup. Keyed by (instant, backend); equal instants format alike in any zone.
-_INSTANTS: dict[tuple[datetime, bool], str] = {}
+#: than the lookup. Equal instants format alike in any zone.
+_SQLITE_INSTANTS: dict[datetime, str] = {}
+_PG_INSTANTS: dict[datetime, str] = {}
 
 
 def _instant_text(value: datetime, postgres: bool) -> str:
-    key = (value, postgres)
-    text = _INSTANTS.get(key)
-    if text is None:
-        if len(_INSTANTS) >= 200_000:
-            _INSTANTS.clear()
-        if value.tzinfo is None:  # as the ``Instant`` type refuses them
-            raise ValueError(f"naive datetime {value!r}; the store keeps aware instants only")
-        utc = value.astimezone(UTC)
-        # SQLite: the naive UTC text SQLAlchemy's SQLite ``DateTime`` writes for ``Instant``
-        # ("%04d-%02d-%02d %02d:%02d:%02d.%06d"); PostgreSQL: ISO 8601 with its offset, which
-        # ``timestamptz`` reads exactly.
-        if postgres:
-            text = utc.isoformat()
-        else:
-            text = utc.replace(tzinfo=None).isoformat(" ", timespec="microseconds")
-        _INSTANTS[key] = text
+    known = _PG_INSTANTS if postgres else _SQLITE_INSTANTS
+    if len(known) >= 100_000:
+        known.clear()
+    if value.tzinfo is None:  # as the ``Instant`` type refuses them
+        raise ValueError(f"naive datetime {value!r}; the store keeps aware instants only")
+    utc = value.astimezone(UTC)
+    # SQLite: the naive UTC text SQLAlchemy's SQLite ``DateTime`` writes for ``Instant``
+    # ("%04d-%02d-%02d %02d:%02d:%02d.%06d"); PostgreSQL: ISO 8601 with its offset, which
+    # ``timestamptz`` reads exactly.
+    if postgres:
+        text = known[value] = utc.isoformat()
+    else:
+        text = known[value] = utc.replace(tzinfo=None).isoformat(" ", timespec="microseconds")
     return text
 
 
-def _sqlite_instant(value: datetime | None) -> str | None:
-    return None if value is None else _instant_text(value, False)
+def _sqlite_instants(values: list[Any], texts: dict[int, tuple[Any, str]]) -> list[Any]:
+    get = _SQLITE_INSTANTS.get
+    return [None if v is None else (get(v) or _instant_text(v, postgres=False)) for v in values]
 
 
-def _pg_instant(value: datetime | None) -> str | None:
-    return None if value is None else _instant_text(value, True)
+def _pg_instants(values: list[Any], texts: dict[int, tuple[Any, str]]) -> list[Any]:
+    get = _PG_INSTANTS.get
+    return [None if v is None else (get(v) or _instant_text(v, postgres=True)) for v in values]
 
 
-def _sqlite_bool(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+def _sqlite_bools(values: list[Any], texts: dict[int, tuple[Any, str]]) -> list[Any]:
+    return [None if v is None else int(v) for v in values]
 
 
 def _converter(column: Column[Any], postgres: bool) -> Convert | None:
     """How to pass one column's values to the driver (None: as they are)."""
     kind = column.type
     if isinstance(kind, Instant):
-        return _pg_instant if postgres else _sqlite_instant
+        return _pg_instants if postgres else _sqlite_instants
     if isinstance(kind, JSON):
         return _json
     if isinstance(kind, Boolean) and not postgres:
-        return _sqlite_bool
+        return _sqlite_bools
     return None
 
 
@@ -188,35 +207,30 @@ class _Plan:
     table: str
     names: tuple[str, ...]  # the columns written, in order
     given: tuple[str, ...]  # those the rows carry (the others take their default)
-    defaults: tuple[tuple[str, Callable[[], Any]], ...]
+    defaults: tuple[Callable[[], Any], ...]
     converts: tuple[tuple[int, Convert], ...]  # (position, conversion) where one is needed
 
     def tuples(
-        self, rows: Sequence[dict[str, Any]], texts: dict[int, tuple[Any, str]]
+        self,
+        rows: Sequence[dict[str, Any]],
+        texts: dict[int, tuple[Any, str]],
+        made: Mapping[str, Sequence[str]] | None = None,
     ) -> list[Any]:
-        """The rows' values in ``names`` order, converted; ``texts`` remembers JSON texts by
-        object (rows may share dicts: see :func:`~tierline.importer.projection.case_rows`)."""
+        """The rows' values in ``names`` order, converted column by column (the JSON columns
+        in ``made`` take the texts given there)."""
         get = itemgetter(*self.given)
         if len(self.given) == 1:
-            values: list[Any] = [(get(r),) for r in rows]
+            columns: list[Any] = [[get(r) for r in rows]]
         else:
-            values = [get(r) for r in rows]
-        if not self.defaults and not self.converts:
-            return values
-        out = []
-        for v in values:
-            row = [*v, *(d() for _, d in self.defaults)] if self.defaults else list(v)
-            for i, f in self.converts:
-                value = row[i]
-                if f is _json and value is not None:
-                    known = texts.get(id(value))
-                    if known is None:  # kept with its object, so that the id stays its own
-                        known = texts[id(value)] = (value, _dumps(value))
-                    row[i] = known[1]
-                else:
-                    row[i] = f(value)
-            out.append(row)
-        return out
+            columns = list(zip(*map(get, rows), strict=True))
+        columns += [[d() for _ in rows] for d in self.defaults]
+        for i, convert in self.converts:
+            given = made.get(self.names[i]) if made and convert is _json else None
+            if given is not None and len(given) == len(rows):
+                columns[i] = given
+            else:
+                columns[i] = convert(columns[i], texts)
+        return list(zip(*columns, strict=True))
 
 
 _PLANS: dict[tuple[str, bool, frozenset[str]], _Plan] = {}
@@ -238,13 +252,18 @@ def _plan(table: Table, postgres: bool, keys: frozenset[str]) -> _Plan:
             table.name,
             tuple(c.name for c in chosen),
             tuple(c.name for c in given),
-            tuple((c.name, d) for c, d in defaults),
+            tuple(d for _, d in defaults),
             tuple(converts),
         )
     return hit
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    json_texts: Mapping[str, Sequence[str]] | None = None,
+) -> None:
     """Rows through the driver itself, inside the batch's transaction.
 
     An import writes hundreds of thousands of rows, and SQLAlchemy's per-value type processing
@@ -257,12 +276,16 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     PostgreSQL gets them by ``COPY ... FROM STDIN`` (one statement per table and batch, the
     values streamed as psycopg's text format, JSON as text for the ``jsonb`` columns to parse);
     SQLite by the driver's ``executemany`` of one prepared ``INSERT``.
+
+    ``json_texts`` may give, for JSON columns, a text per row already made: PostgreSQL keeps
+    ``jsonb`` values, not their text, so any JSON text of the value will do there. (SQLite
+    stores the text itself, so it always gets ``json.dumps``'s, and ignores them.)
     """
     if not rows:
         return
     postgres = conn.dialect.name == "postgresql"
     plan = _plan(table, postgres, frozenset(rows[0]))
-    params = plan.tuples(rows, {})
+    params = plan.tuples(rows, {}, json_texts if postgres else None)
     dbapi: Any = conn.connection.driver_connection
     names = ", ".join(plan.names)
     if postgres:
