@@ -94,8 +94,9 @@ class CaseRows:
     case: dict[str, Any]
     events: list[dict[str, Any]]
     escalations: list[dict[str, Any]]
-    #: Each event's ``data`` as hashed (canonical JSON): PostgreSQL's ``jsonb`` takes it as is.
-    data_texts: list[str] = field(default_factory=list)
+    #: Each event's ``data``, ``before`` and ``after`` as hashed (canonical JSON; None where the
+    #: value is None): PostgreSQL's ``jsonb`` takes them as they are.
+    texts: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
 def _renumber(ev: CaseEvent, case_id: int) -> CaseEvent:
@@ -191,20 +192,20 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
     state = fold(str(case_id), history[:1])
     prev, seq = GENESIS, 0
     events: list[dict[str, Any]] = []
-    data_texts: list[str] = []
+    texts: list[tuple[str, str | None, str | None]] = []
     escalations: dict[str, dict[str, Any]] = {}
     values = _values(state)  # the state before the next event (nothing changes in between)
     after: Mapping[str, Any] | None = snapshot(state)
     before: Mapping[str, Any] | None = None
-    before_text, after_text = _NULL, canonical(after)
+    before_text: str | None = None  # as hashed; None where the value is None
+    after_text: str | None = canonical(after)
     recorded_at = ctx.recorded_at
     for ev in history:
         if seq:
             apply(state, ev)
             new = _values(state)
             if new == values:
-                before = after = None
-                before_text = after_text = _NULL
+                before = after = before_text = after_text = None
             else:
                 before, after, before_text, after_text = _diff(values, new)
                 values = new
@@ -212,7 +213,7 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
                 _escalation(escalations, ev, state, case_id)
         seq += 1
         data = dict(ev.data)
-        data_texts.append(data_text := canonical(data))
+        data_text = canonical(data)
         kind, actor, at = ev.kind.value, ev.actor, ev.at
         h = event_hash_of_texts(
             prev,
@@ -222,9 +223,10 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
             _text(kind),
             _text(actor),
             data_text,
-            before_text,
-            after_text,
+            before_text or _NULL,
+            after_text or _NULL,
         )
+        texts.append((data_text, before_text, after_text))
         events.append(
             {
                 "case_id": case_id,
@@ -248,7 +250,7 @@ def case_rows(src: SourceCase, case_id: int, ctx: Context) -> CaseRows:
     for esc in escalations.values():
         if esc["status"] == "pending" and not state.is_open:
             esc["status"] = "cancelled"
-    return CaseRows(case, events, list(escalations.values()), data_texts)
+    return CaseRows(case, events, list(escalations.values()), texts)
 
 
 def _escalation(
