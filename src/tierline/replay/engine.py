@@ -4,7 +4,7 @@ Every case's history is rebuilt event by event, in global time order, with the d
 fold (``apply``), clocks (``compute_clocks``), trigger engine and escalation levels
 (``stage_decisions``). Between two events the simulated clock jumps straight to the next instant
 something is due: each case has one entry in a heap of due instants (its earliest pending clock
-stage or time-based trigger check), invalidated by a version number when the case changes, so
+stage or time-based trigger check), invalidated by a version number when that instant moves, so
 time passes at the speed of the machine and no case is polled.
 
 The policy's decisions are recorded *alongside* the record, not instead of it: the log's own
@@ -12,13 +12,11 @@ path (its transfers, acceptances, resolutions) goes on as it happened, and each 
 as what the policy would have done at that instant (an escalation, a breach, a vacuum). Triggers
 and clock stages act once, as in production (a trigger once per tier, a stage once per clock).
 
-Cost: stage instants do not depend on "now", so the pending stages computed from a history stay
-valid until an event changes the clocks. Clocks are recomputed only after such an event (a
-transfer, a severity change, leaving a pause, a reopen), once per instant; entering a pause, an
-acceptance, a cancellation, a resolution or a closure update the pending stages directly; rules
-that can only fire at their check time are not evaluated before it. ``exact=True`` turns every
-shortcut off (the reference a test compares them with). Garbage collection is paused while the
-run allocates its many small objects. The record's figures are kept by :mod:`.record`.
+Cost: clocks are recomputed only after an event that can change them (:mod:`.stages`); rules
+that can only fire at their check time are not evaluated before it; what a clock stage decides is
+worked out once per situation (:mod:`.decisions`). ``exact=True`` turns every shortcut off (the
+reference a test compares them with). Garbage collection is paused while the run allocates its
+many small objects. The record's figures are kept by :mod:`.record`.
 """
 
 from __future__ import annotations
@@ -32,15 +30,14 @@ from datetime import UTC, datetime
 
 from tierline.domain.calendar import CalendarBook
 from tierline.domain.case import apply, fold
-from tierline.domain.clock_specs import acceptance_spec
-from tierline.domain.clocks import Clock, compute_clocks, evaluate_spec
+from tierline.domain.clocks import Clock, compute_clocks
 from tierline.domain.decisions import Decision, DecisionKind
 from tierline.domain.events import CaseEvent, EventKind
-from tierline.domain.levels import stage_decisions
 from tierline.domain.policy import Policy
 from tierline.domain.triggers import TriggerEngine
 from tierline.domain.vocabulary import ClockKind, ClockState, TriggerKind
 from tierline.importer.translate import SourceCase
+from tierline.replay.decisions import StageDecisions
 from tierline.replay.metrics import DAY, Metrics
 from tierline.replay.record import (
     ENDED,
@@ -51,21 +48,10 @@ from tierline.replay.record import (
     place,
 )
 from tierline.replay.result import CaseOutcome, ReplayResult
+from tierline.replay.stages import PendingStages
+from tierline.replay.timeline import timeline
 
 _K = EventKind
-#: Events after which a case's clocks may differ in ways only a recomputation tells (status
-#: changes, acceptances and cancellations, resolutions and closures are handled apart).
-_CLOCK_EVENTS = frozenset(
-    {
-        _K.SEVERITY_CHANGED,
-        _K.REOPENED,
-        _K.FLAGGED,
-        _K.MESSAGE,
-        _K.APPROVAL_REQUESTED,
-        _K.APPROVAL_DECIDED,
-        _K.COMMITMENT_MADE,
-    }
-)
 
 
 class Replay:
@@ -94,12 +80,9 @@ class Replay:
             for r in policy.triggers
             if r.enabled
         )
-        self.pausing = frozenset(policy.pause_statuses)
-        self.paused_by = {
-            status: frozenset(k for k in ClockKind if status in policy.pausing_statuses(k))
-            for status in self.pausing
-        }
+        self.stages = PendingStages(policy, calendars, exact=exact)
         self.levels = {t.id: t.level for t in policy.tiers}
+        self.stage_decisions = StageDecisions(policy, exact=exact)
 
     def run(self, cases: Sequence[SourceCase]) -> ReplayResult:
         started = time.perf_counter()
@@ -117,29 +100,29 @@ class Replay:
 
     def _run(self, cases: Sequence[SourceCase]) -> ReplayResult:
         self.m = Metrics()
-        timeline = [
-            (ev.at.timestamp(), ci, ei)
-            for ci, case in enumerate(cases)
-            for ei, ev in enumerate(case.events)
-        ]
-        timeline.sort()
+        line = timeline(cases)
+        times, owners, events, order = line.times, line.cases, line.events, line.order
         self.heap: list[tuple[float, int, int]] = []
         self.runs: list[CaseRun | None] = [None] * len(cases)
-        if not timeline:
+        if not order:
             return ReplayResult(self.m, [], 0, 0.0, None, None)
-        start, end = timeline[0][0], timeline[-1][0]
+        start, end = times[order[0]], times[order[-1]]
         self.day_end = math.floor(start / DAY) * DAY + DAY
-        for t, ci, ei in timeline:
-            self._advance(t)
-            self._event(cases[ci], ci, cases[ci].events[ei], t)
+        heap, event, advance = self.heap, self._event, self._advance
+        for k in order:
+            t = times[k]
+            if (heap and heap[0][0] < t) or self.day_end <= t:
+                advance(t)
+            ci = owners[k]
+            event(cases[ci], ci, events[k], t)
         self._advance(math.nextafter(end, math.inf))
         self.m.snapshot(self.day_end)  # the last (partial) day
         outcomes = [self._finish(r, end) for r in self.runs if r is not None]
-        return ReplayResult(self.m, outcomes, len(timeline), 0.0, start, end)
+        return ReplayResult(self.m, outcomes, len(order), 0.0, start, end)
 
     def _advance(self, to: float) -> None:
         """Let simulated time run up to (not including) ``to``: due stages, day ends."""
-        heap = self.heap
+        heap, runs = self.heap, self.runs
         while True:
             due = heap[0][0] if heap else math.inf
             if self.day_end <= to and self.day_end <= due:
@@ -149,8 +132,9 @@ class Replay:
             if due >= to:
                 return
             t, ci, version = heapq.heappop(heap)
-            run = self.runs[ci]
+            run = runs[ci]
             if run is not None and run.version == version:
+                run.due = math.inf  # its entry has left the heap
                 self._wake(run, t)
 
     # ----------------------------------------------------------------- events of the record
@@ -168,9 +152,7 @@ class Replay:
             run.dirty = True
         else:
             self._record(run, ev, t)
-        if run.state.status not in ENDED:
-            self._triggers(run, t)
-        self._schedule(run, t)
+        self._settle(run, t, True)
 
     def _record(self, run: CaseRun, ev: CaseEvent, t: float) -> None:
         state, kind = run.state, ev.kind
@@ -181,86 +163,13 @@ class Replay:
         count_recorded(self.m, run, ev, before, t)
         if kind in PLACE_EVENTS:
             place(run, self.levels, self.m)
-        self._clock_effects(run, ev, old_status, old_tier)
-
-    def _clock_effects(
-        self, run: CaseRun, ev: CaseEvent, old_status: str, old_tier: str | None
-    ) -> None:
-        """Keep the case's pending stages right after an event, recomputing only when needed.
-
-        A recomputation is not done at once but marked (``dirty``) and done when the case is
-        next due (at once on the simulated clock, but after the other events of the same
-        instant), so a log row that became several events costs one."""
-        kind = ev.kind
-        if self.exact:
-            self._clocks(run, ev.at)
-        elif kind is _K.RESOLVED or kind is _K.CLOSED:
-            run.pending, run.dirty = [], False  # both stop every SLA clock of the case
-        elif run.dirty:
-            return  # the coming recomputation sees this event too
-        elif kind in _CLOCK_EVENTS:
-            run.dirty = True
-        elif kind is _K.ESCALATED:
-            # A transfer starts one clock (its acceptance) and changes no other: add it alone.
-            self._add_acceptance(run, ev)
-        elif kind is _K.STATUS_CHANGED:
-            new = ev.data.get("to")
-            if old_status in self.pausing:
-                run.dirty = True  # leaving (or changing) a pause moves the instants ahead
-            elif new in self.pausing:
-                # Entering a pause: stages still to come of the clocks it pauses have no
-                # instant any more (they would be None); the others do not move.
-                paused, now = self.paused_by[str(new)], ev.at.timestamp()
-                run.pending = [
-                    p
-                    for p in run.pending
-                    if p[0] <= now or not (p[1].pausable and p[1].kind in paused)
-                ]
-        elif kind is _K.TRANSFER_CANCELLED or kind is _K.ACCEPTED:
-            # Either ends the transfer's acceptance clock; an acceptance into another tier also
-            # retargets the resolution clock, which only a recomputation gets right.
-            if kind is _K.ACCEPTED and run.state.tier != old_tier:
-                run.dirty = True
-            else:
-                key = f"acceptance:{ev.data.get('escalation_id')}"
-                run.pending = [p for p in run.pending if p[1].key != key]
+        self.stages.after(run, ev, t, old_status, old_tier)
 
     # ----------------------------------------------------------------- the policy
 
-    def _clocks(self, run: CaseRun, now: datetime) -> None:
-        clocks = compute_clocks(run.history, self.policy, self.calendars, now, communications=False)
-        fired = run.fired
-        pending = [
-            (s.at.timestamp(), c, s)
-            for c in clocks.clocks
-            if c.running
-            for s in c.stages
-            if s.at is not None and (c.key, s.name) not in fired
-        ]
-        pending.sort(key=lambda p: p[0])
-        run.pending = pending
-
-    def _add_acceptance(self, run: CaseRun, ev: CaseEvent) -> None:
-        state = run.state
-        spec = acceptance_spec(self.policy, ev, state.severity, state.team)
-        if spec is None:
-            return
-        statuses = [(ev.at.timestamp(), state.status)]  # pauses before the transfer don't count
-        clock = evaluate_spec(spec, self.policy, self.calendars, statuses, ev.at, run.fired)
-        if not clock.running:
-            return
-        fired = run.fired
-        new = [
-            (s.at.timestamp(), clock, s)
-            for s in clock.stages
-            if s.at is not None and (clock.key, s.name) not in fired
-        ]
-        if new:
-            run.pending = sorted(run.pending + new, key=lambda p: p[0])
-
     def _wake(self, run: CaseRun, t: float) -> None:
         if run.dirty:
-            self._clocks(run, datetime.fromtimestamp(t, UTC))
+            self.stages.recompute(run, datetime.fromtimestamp(t, UTC))
             run.dirty = False
         pending = run.pending
         fired = False
@@ -276,12 +185,10 @@ class Replay:
                 run.outcome.breached.add(clock.kind.value)
             elif name.startswith("warning"):
                 self.m.warnings[clock.kind.value] += 1
-            for d in stage_decisions(self.policy, clock, stage, run.state):
+            for d in self.stage_decisions(clock, stage, run.state):
                 self._decide(run, d, t, clock)
         # Triggers already looked at this instant, unless a stage has changed the case since.
-        if run.state.status not in ENDED and (fired or t != run.evaluated_at):
-            self._triggers(run, t)
-        self._schedule(run, t)
+        self._settle(run, t, fired or t != run.evaluated_at)
 
     def _next_check(self, run: CaseRun) -> float:
         """When a time-based trigger could next fire (cached: ``next_check_at`` reads only
@@ -300,17 +207,30 @@ class Replay:
             run.check_key, run.check_at = key, check.timestamp() if check else math.inf
         return run.check_at
 
-    def _triggers(self, run: CaseRun, t: float) -> None:
-        run.evaluated_at = t
-        if self.time_only and t < self._next_check(run):
-            return  # only time-based rules, and none of them can be true before its time
+    def _settle(self, run: CaseRun, t: float, look: bool) -> None:
+        """After an event or a wake: let the triggers look at an open case (if ``look``), then
+        schedule it. The next check time is worked out once for both, again only if a rule
+        fired (a fired rule is one of the facts it comes from)."""
+        if run.state.status in ENDED:
+            self._schedule(run, t, math.inf)
+            return
+        check = self._next_check(run)
+        if look:
+            run.evaluated_at = t
+            # With only time-based rules, none of them can be true before its check time.
+            if (t >= check or not self.time_only) and self._triggers(run, t):
+                check = self._next_check(run)
+        self._schedule(run, t, check)
+
+    def _triggers(self, run: CaseRun, t: float) -> bool:
+        """Evaluate the rules at ``t``; whether any fired."""
         state = run.state
         now = datetime.fromtimestamp(t, UTC)
         level = self.policy.severities.get(state.severity)
         priority = max(1, (level.priority if level else 3) - state.priority_raise)
         decisions = self.triggers.evaluate(state, now, None, priority)
         if not decisions:
-            return
+            return False
         escalations = [d for d in decisions if d.kind is DecisionKind.ESCALATE]
         chosen = (
             max(escalations, key=lambda d: self.levels.get(d.target_tier or "", 0))
@@ -322,6 +242,7 @@ class Replay:
             apply(state, CaseEvent(now, _K.TRIGGER_FIRED, {"rule_id": d.rule, "tier": tier}))
             if d.kind is not DecisionKind.ESCALATE or d is chosen:
                 self._decide(run, d, t, None)
+        return True
 
     def _decide(self, run: CaseRun, d: Decision, t: float, clock: Clock | None) -> None:
         m, state = self.m, run.state
@@ -349,18 +270,20 @@ class Replay:
             pt = state.pending_transfer
             m.vacuums_by_team[str(pt.to_team if pt else None)] += 1
 
-    def _schedule(self, run: CaseRun, now: float) -> None:
-        """Push the case's next due instant: its earliest pending stage, or the next time a
-        time-based trigger could fire (a check at or before ``now`` was just evaluated and
-        decided nothing, as when a transfer is pending: the next event looks again)."""
-        run.version += 1
+    def _schedule(self, run: CaseRun, now: float, check: float) -> None:
+        """Keep the case's next due instant in the heap: its earliest pending stage, or
+        ``check``, the next time a time-based trigger could fire (a check at or before ``now``
+        was just evaluated and decided nothing, as when a transfer is pending: the next event
+        looks again). An entry already in the heap for that instant stays (most events move
+        neither); any other is made stale by a new version."""
         due = now if run.dirty else run.pending[0][0] if run.pending else math.inf
-        if run.state.status not in ENDED:
-            check = self._next_check(run)
-            if check > now:
-                due = min(due, check)
-        if due < math.inf:
-            heapq.heappush(self.heap, (due, run.idx, run.version))
+        if now < check < due:
+            due = check
+        if due != run.due:
+            run.version += 1
+            run.due = due
+            if due < math.inf:
+                heapq.heappush(self.heap, (due, run.idx, run.version))
 
     # ----------------------------------------------------------------- the end
 

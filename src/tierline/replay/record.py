@@ -40,7 +40,8 @@ class CaseRun:
     outcome: CaseOutcome
     pending: list[tuple[float, Clock, Stage]] = field(default_factory=list)
     fired: set[tuple[str, str]] = field(default_factory=set)
-    version: int = 0
+    version: int = 0  # of its live entry in the engine's heap
+    due: float = math.inf  # the instant of that entry (inf: none)
     floor: tuple[int, str | None, str | None] | None = None  # level, tier, team by the policy
     place: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
     dirty: bool = False  # the pending stages need a recomputation (see the engine)
