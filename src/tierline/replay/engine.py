@@ -40,6 +40,7 @@ from tierline.importer.translate import SourceCase
 from tierline.replay.decisions import StageDecisions
 from tierline.replay.metrics import DAY, Metrics
 from tierline.replay.record import (
+    COUNTED_EVENTS,
     ENDED,
     PLACE_EVENTS,
     CaseRun,
@@ -151,19 +152,20 @@ class Replay:
             place(run, self.levels, self.m)
             run.dirty = True
         else:
-            self._record(run, ev, t)
+            # Most events (an assignee, a note) count for nothing and move no clock: each step
+            # is called only for the kinds it reads.
+            state, kind = run.state, ev.kind
+            before = state.pending_transfer
+            old_status, old_tier = state.status, state.tier
+            apply(state, ev)
+            run.history.append(ev)
+            if kind in COUNTED_EVENTS:
+                count_recorded(self.m, run, ev, before, t)
+            if kind in PLACE_EVENTS:
+                place(run, self.levels, self.m)
+            if kind in self.stages.moved_by:
+                self.stages.after(run, ev, t, old_status, old_tier)
         self._settle(run, t, True)
-
-    def _record(self, run: CaseRun, ev: CaseEvent, t: float) -> None:
-        state, kind = run.state, ev.kind
-        before = state.pending_transfer
-        old_status, old_tier = state.status, state.tier
-        apply(state, ev)
-        run.history.append(ev)
-        count_recorded(self.m, run, ev, before, t)
-        if kind in PLACE_EVENTS:
-            place(run, self.levels, self.m)
-        self.stages.after(run, ev, t, old_status, old_tier)
 
     # ----------------------------------------------------------------- the policy
 

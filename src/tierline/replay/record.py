@@ -30,6 +30,18 @@ PLACE_EVENTS = frozenset(
     }
 )
 
+#: Events that count in the record's figures (:func:`count_recorded` ignores the others).
+COUNTED_EVENTS = frozenset(
+    {
+        _K.ESCALATED,
+        _K.ACCEPTED,
+        _K.TRANSFER_CANCELLED,
+        _K.RESOLVED,
+        _K.CLOSED,
+        _K.REOPENED,
+    }
+)
+
 
 @dataclass(slots=True)
 class CaseRun:

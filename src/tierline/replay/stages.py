@@ -36,6 +36,15 @@ _CLOCK_EVENTS = frozenset(
         _K.COMMITMENT_MADE,
     }
 )
+#: Events :meth:`PendingStages.after` acts on (the others move no clock).
+_STAGE_EVENTS = _CLOCK_EVENTS | {
+    _K.RESOLVED,
+    _K.CLOSED,
+    _K.ESCALATED,
+    _K.STATUS_CHANGED,
+    _K.TRANSFER_CANCELLED,
+    _K.ACCEPTED,
+}
 
 
 class PendingStages:
@@ -45,6 +54,8 @@ class PendingStages:
         self.policy = policy
         self.calendars = calendars
         self.exact = exact
+        #: The kinds of event :meth:`after` must see (every kind when ``exact``).
+        self.moved_by = frozenset(EventKind) if exact else _STAGE_EVENTS
         self.pausing = frozenset(policy.pause_statuses)
         self.paused_by = {
             status: frozenset(k for k in ClockKind if status in policy.pausing_statuses(k))
