@@ -24,7 +24,14 @@ def timeline(cases: Sequence[SourceCase]) -> Timeline:
     """Why flat lists and a sort of positions by instant alone: sorting one tuple (instant,
     case, event) per event costs more, and a stable sort of a list built case by case already
     keeps ties in (case, event) order."""
-    times = [ev.at.timestamp() for case in cases for ev in case.events]
+    times = [t for case in cases for t in _times(case)]
     owners = [ci for ci, case in enumerate(cases) for _ in case.events]
     events = [ev for case in cases for ev in case.events]
     return Timeline(times, owners, events, sorted(range(len(times)), key=times.__getitem__))
+
+
+def _times(case: SourceCase) -> list[float]:
+    """The case's instants as its translation kept them (any other maker of a case may not)."""
+    if len(case.times) == len(case.events):
+        return case.times
+    return [ev.at.timestamp() for ev in case.events]

@@ -55,6 +55,7 @@ def test_a_simple_life_opened_worked_paused_resolved_closed(tmp_path: Path) -> N
     assert case.events[5].data["closure"] == "process_closed"
     assert case.final_attributes == {"made_sla": "false"}  # take: last
     assert [e.data["line"] for e in case.events] == [2, 3, 4, 5, 6, 7, 7]
+    assert case.times == [e.at.timestamp() for e in case.events]  # what a replay sorts by
     state = fold("x", case.events)
     assert state.status == "closed" and state.reopen_count == 0
 
