@@ -67,21 +67,22 @@ def prepared(policy: Policy, log: LogInput) -> tuple[Policy, list[str]]:
     """The policy with the log's teams added, and warnings where the two do not fit."""
     teams: dict[str, Team] = dict(policy.teams)
     tiers_seen: set[str] = set()
+    opened, escalated = EventKind.OPENED, EventKind.ESCALATED  # read once: every event asks
     for case in log.contents.cases:
         for ev in case.events:
-            if ev.kind is EventKind.OPENED or ev.kind is EventKind.ESCALATED:
-                team = (
-                    ev.data.get("team") if ev.kind is EventKind.OPENED else ev.data.get("to_team")
+            kind = ev.kind
+            if kind is opened:
+                team, tier = ev.data.get("team"), ev.data.get("tier")
+            elif kind is escalated:
+                team, tier = ev.data.get("to_team"), ev.data.get("to_tier")
+            else:
+                continue
+            if tier:
+                tiers_seen.add(str(tier))
+            if team and team not in teams:
+                teams[str(team)] = Team(
+                    id=str(team), label=str(team), tier=tier, function="imported"
                 )
-                tier = (
-                    ev.data.get("tier") if ev.kind is EventKind.OPENED else ev.data.get("to_tier")
-                )
-                if tier:
-                    tiers_seen.add(str(tier))
-                if team and team not in teams:
-                    teams[str(team)] = Team(
-                        id=str(team), label=str(team), tier=tier, function="imported"
-                    )
     known = {t.id for t in policy.tiers}
     warnings = [
         f"the log's tier '{t}' is not a tier of policy '{policy.name}': its cases have no "
