@@ -150,7 +150,7 @@ class Replay:
             run = self.runs[ci] = CaseRun(src, ci, [ev], state, outcome)
             self.m.cases += 1
             place(run, self.levels, self.m)
-            run.dirty = True
+            self._opened(run, src, t)
         else:
             # Most events (an assignee, a note) count for nothing and move no clock: each step
             # is called only for the kinds it reads.
@@ -166,6 +166,19 @@ class Replay:
             if kind in self.stages.moved_by:
                 self.stages.after(run, ev, t, old_status, old_tier)
         self._settle(run, t, True)
+
+    def _opened(self, run: CaseRun, src: SourceCase, t: float) -> None:
+        """A new case's clocks: computed at once when no other event of the case shares its
+        instant and no stage is due at once (nearly every case), which spares it a wake at the
+        same instant that would only compute them; otherwise left to that wake, as after any
+        event that changes the clocks."""
+        events = src.events
+        if self.exact or (len(events) > 1 and events[1].at == events[0].at):
+            run.dirty = True
+            return
+        self.stages.recompute(run, datetime.fromtimestamp(t, UTC))
+        if run.pending and run.pending[0][0] <= t:
+            run.dirty = True  # the wake fires it after this instant's other events, in order
 
     # ----------------------------------------------------------------- the policy
 
