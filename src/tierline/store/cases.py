@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, text, update
 
+from tierline.store.driver_rows import complete_row, insert_rows
 from tierline.store.tables import accounts, cases
 
 Row = dict[str, Any]
@@ -22,7 +23,6 @@ _GET_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _GET_CASE_FOR_UPDATE = _GET_CASE.with_for_update()
 _INSERT_CASE = insert(cases).returning(*cases.c)
 _UPDATES: dict[frozenset[str], Any] = {}
-_INSERTS: dict[frozenset[str], Any] = {}
 
 
 def _next_id_with_account(next_id: Any) -> Any:
@@ -65,21 +65,18 @@ class CaseRepo:
         return dict(row) if row else None
 
     def insert(self, values: Mapping[str, Any], *, known: Mapping[str, Any] | None = None) -> Row:
-        """Insert a case and return its full row (one round trip, thanks to RETURNING).
+        """Insert a case and return its full row.
 
-        ``known`` columns are inserted too, but not read back: the row takes them as given
-        (reading back a case's clocks and state costs more than writing them)."""
-        if not known:
-            return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
-        keys = frozenset(known)
-        stmt = _INSERTS.get(keys)
-        if stmt is None:
-            stmt = _INSERTS[keys] = insert(cases).returning(
-                *(c for c in cases.c if c.name not in keys)
-            )
-        row = dict(self.conn.execute(stmt, {**values, **known}).mappings().one())
-        row.update(known)
-        return row
+        ``known`` columns are inserted too. A row whose id is already allocated (a new case
+        written once, complete) goes through the driver (``store/driver_rows.py``: SQLAlchemy's
+        per-value work on some fifty columns cost more than the insert) and is returned as
+        written, defaults filled in; a row without one comes back with RETURNING."""
+        values = {**values, **(known or {})}
+        if values.get("id") is not None:
+            row = complete_row(cases, values)
+            insert_rows(self.conn, cases, [row], copy=False)
+            return row
+        return dict(self.conn.execute(_INSERT_CASE, values).mappings().one())
 
     def next_id_with_account(self, account_id: str | None) -> tuple[int, Row | None]:
         """An id for a case about to be inserted in this transaction, and the row of its

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tierline.domain.clocks import Clock, ClockSet
 from tierline.domain.vocabulary import COMMUNICATION_CLOCKS, MESSAGE_KIND_OF_CLOCK, ClockState
+from tierline.store.driver_rows import insert_rows
 from tierline.store.tables import communications
 
 _STATUS = {
@@ -115,7 +116,9 @@ class CommunicationRepo:
                     **v,
                 }
             )
-        if rows:
+        if rows and new_case:  # nothing stored to conflict with: a plain insert
+            insert_rows(self.conn, communications, rows, copy=False)
+        elif rows:
             self.conn.execute(_upsert(self.conn.dialect.name), rows)
 
     def compliance(
