@@ -10,6 +10,7 @@ breach, breach + N, vacuum, approval overdue), priority is reassessed, deadlines
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from tierline.service.case_projection import case_projection
 from tierline.service.errors import Conflict, NotFound
 from tierline.service.messages import Messenger
 from tierline.service.runtime import ActivePolicy, Tierline
-from tierline.store.eventlog import GENESIS, PendingEvent, event_hash
+from tierline.store.eventlog import Chained, PendingEvent, chain
 from tierline.store.uow import UnitOfWork
 
 _SNAPSHOT_FIELDS = (
@@ -58,21 +59,6 @@ def _snapshot(state: CaseState) -> dict[str, Any]:
         state.pending_transfer.escalation_id if state.pending_transfer else None
     )
     return snap
-
-
-def _chain_head(
-    case_id: int, pending: list[PendingEvent], head_seq: int, head_hash: str
-) -> tuple[int, str]:
-    """The chain head ``EventLog.append`` will reach writing ``pending`` after the given head
-    (the same hashes; ``_write`` checks the two agree)."""
-    seq, prev = head_seq, head_hash or GENESIS
-    for p in pending:
-        seq += 1
-        ev = p.event
-        prev = event_hash(
-            prev, case_id, seq, ev.at, ev.kind.value, ev.actor, dict(ev.data), p.before, p.after
-        )
-    return seq, prev
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -164,6 +150,12 @@ class CaseSession:
     # ----------------------------------------------------------------- automation
 
     def finish(self, *, run_triggers: bool = True) -> dict[str, Any]:
+        """Run the automation on the recorded events, then write everything."""
+        self.settle(run_triggers=run_triggers)
+        return self.write(self.prepare())
+
+    def settle(self, *, run_triggers: bool = True) -> None:
+        """Triggers, due clock stages and their decisions, until nothing more happens."""
         state = self.require_state()
         active = self.policy
         for _ in range(_MAX_AUTOMATION_ROUNDS):
@@ -197,7 +189,6 @@ class CaseSession:
             if not acted:
                 break
         assert self.clocks is not None
-        return self._write(active)
 
     def _priority(self) -> int:
         state = self.require_state()
@@ -310,34 +301,32 @@ class CaseSession:
             self.row.get("repeat_of"),
         )
 
-    def _write(self, active: ActivePolicy) -> dict[str, Any]:
-        values = self.projection(active)
+    def prepare(self) -> Prepared:
+        """What ``write`` will store, computed without writing: the case's projection and its
+        pending events hashed onto the chain head (once)."""
+        values = self.projection(self.policy)
+        head_seq, head_hash = int(self.row["audit_seq"]), self.row["audit_head"]
+        return Prepared(values, chain(self.case_id, self.pending, head_seq, head_hash, self.now))
+
+    def write(self, prepared: Prepared) -> dict[str, Any]:
+        values, chained = prepared.values, prepared.chained
         new_case = int(self.row["audit_seq"]) == 0
         version = int(self.row["version"])
-        head_seq, head_hash = int(self.row["audit_seq"]), self.row["audit_head"]
-        inserted = not self.stored
-        if inserted:
-            # A new case's row is written once, complete. Events refer to it, so it goes first,
-            # with the chain head its events will have.
-            values["audit_seq"], values["audit_head"] = _chain_head(
-                self.case_id, self.pending, head_seq, head_hash
-            )
+        values["audit_seq"], values["audit_head"] = chained.seq, chained.head
+        if not self.stored:
+            # A new case's row is written once, complete, with the chain head its events reach;
+            # the events refer to it, so it goes first.
             self.row = self.uow.cases.insert({**self.row, "version": version + 1}, known=values)
             self.stored = True
-        seq, head, seqs = self.uow.events.append(
-            self.case_id, self.pending, head_seq, head_hash, self.now
-        )
-        if inserted:
-            if (seq, head) != (values["audit_seq"], values["audit_head"]):
-                raise RuntimeError(f"case {self.case_id}: the event chain's head went astray")
+            self.uow.events.write(chained)
         else:
-            values["audit_seq"], values["audit_head"] = seq, head
+            self.uow.events.write(chained)
             if not self.uow.cases.update(self.case_id, values, version):
                 raise Conflict(
                     f"case {self.case_id} was changed by someone else at the same time; "
                     "retry the request"
                 )
-        self.messages.flush([(p.event, s) for p, s in zip(self.pending, seqs, strict=True)])
+        self.messages.flush([(p.event, s) for p, s in zip(self.pending, chained.seqs, strict=True)])
         assert self.clocks is not None
         self.uow.communications.sync(
             self.case_id,
@@ -351,3 +340,11 @@ class CaseSession:
         self.row["version"] = version + 1
         self.pending = []
         return self.row
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A settled session's writes, computed (see ``CaseSession.prepare``)."""
+
+    values: dict[str, Any]
+    chained: Chained

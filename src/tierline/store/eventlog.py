@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from tierline.domain.events import CaseEvent, EventKind
+from tierline.store.driver_rows import insert_rows
 from tierline.store.tables import cases, events
 
 GENESIS = "0" * 64
@@ -113,6 +114,53 @@ class PendingEvent:
 
 
 @dataclass(frozen=True)
+class Chained:
+    """Event rows hashed onto a chain head, ready to insert, and the head they lead to."""
+
+    rows: list[dict[str, Any]]
+    seq: int
+    head: str
+    seqs: list[int]
+
+
+def chain(
+    case_id: int,
+    pending: Sequence[PendingEvent],
+    head_seq: int,
+    head_hash: str,
+    recorded_at: datetime,
+) -> Chained:
+    """Hash ``pending`` onto the chain head without touching the database, so a new case's
+    events can be chained before the write lock is taken, and hashed once."""
+    rows = []
+    seq, prev = head_seq, head_hash or GENESIS
+    seqs = []
+    for p in pending:
+        seq += 1
+        ev = p.event
+        data = dict(ev.data)
+        h = event_hash(prev, case_id, seq, ev.at, ev.kind.value, ev.actor, data, p.before, p.after)
+        rows.append(
+            {
+                "case_id": case_id,
+                "seq": seq,
+                "at": ev.at,
+                "recorded_at": recorded_at,
+                "kind": ev.kind.value,
+                "actor": ev.actor,
+                "data": data,
+                "before": p.before,
+                "after": p.after,
+                "prev_hash": prev,
+                "hash": h,
+            }
+        )
+        seqs.append(seq)
+        prev = h
+    return Chained(rows, seq, prev, seqs)
+
+
+@dataclass(frozen=True)
 class AuditProblem:
     case_id: int
     seq: int | None
@@ -136,36 +184,13 @@ class EventLog:
         recorded_at: datetime,
     ) -> tuple[int, str, list[int]]:
         """Write events after the chain head; returns the new head and the events' numbers."""
-        rows = []
-        seq, prev = head_seq, head_hash or GENESIS
-        seqs = []
-        for p in pending:
-            seq += 1
-            ev = p.event
-            data = dict(ev.data)
-            h = event_hash(
-                prev, case_id, seq, ev.at, ev.kind.value, ev.actor, data, p.before, p.after
-            )
-            rows.append(
-                {
-                    "case_id": case_id,
-                    "seq": seq,
-                    "at": ev.at,
-                    "recorded_at": recorded_at,
-                    "kind": ev.kind.value,
-                    "actor": ev.actor,
-                    "data": data,
-                    "before": p.before,
-                    "after": p.after,
-                    "prev_hash": prev,
-                    "hash": h,
-                }
-            )
-            seqs.append(seq)
-            prev = h
-        if rows:
-            self.conn.execute(insert(events), rows)
-        return seq, prev, seqs
+        chained = chain(case_id, pending, head_seq, head_hash, recorded_at)
+        self.write(chained)
+        return chained.seq, chained.head, chained.seqs
+
+    def write(self, chained: Chained) -> None:
+        """Insert rows made by :func:`chain` (against the head the case row has now)."""
+        insert_rows(self.conn, events, chained.rows, copy=False)
 
     def history(self, case_id: int) -> list[CaseEvent]:
         rows = self.conn.execute(
