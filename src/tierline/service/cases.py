@@ -1,35 +1,28 @@
-"""Case use cases: opening a case, and flagging what it turns out to be about.
+"""Case use cases: flagging what a case turns out to be about, and the re-exports of the rest.
 
 Each function is one transaction. A refusal raises before anything is written, so a refused
 request leaves the store exactly as it was.
 
-The other case use cases live in modules by concern — ``case_access`` (visibility and the
-one-transaction wrapper ``in_case``), ``case_messages`` (the conversation with the customer) and
-``case_lifecycle`` (status, assignment, resolve, close, reopen) — and are re-exported here, so
-``cases.add_message(...)`` and ``from tierline.service.cases import in_case`` keep working.
+The other case use cases live in modules by concern — ``case_opening`` (opening a case),
+``case_access`` (visibility and the one-transaction wrapper ``in_case``), ``case_messages``
+(the conversation with the customer) and ``case_lifecycle`` (status, assignment, resolve,
+close, reopen) — and are re-exported here, so ``cases.open_case(...)`` and
+``from tierline.service.cases import in_case`` keep working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tierline.domain.case import Account
 from tierline.domain.events import EventKind
-from tierline.domain.frustration import frustration_score
-from tierline.domain.routing import RoutingError, route
-from tierline.domain.vocabulary import AccountValue, CaseStatus, Channel, EscalationType, Severity
 from tierline.service.actors import Actor
 from tierline.service.case_access import can_see, in_case
 from tierline.service.case_lifecycle import assign, change_status, close, reopen, resolve
-from tierline.service.case_messages import add_message, flag_escalation_request, record_inbound
+from tierline.service.case_messages import add_message, record_inbound
+from tierline.service.case_opening import OpenCase, Opened, open_case, situation_flag
 from tierline.service.errors import Invalid
-from tierline.service.people import pick_person
 from tierline.service.runtime import Tierline
-from tierline.service.session import CaseSession
-from tierline.store.accounts import account_from_row
 
 __all__ = [
     "FLAGS",
@@ -48,196 +41,6 @@ __all__ = [
     "resolve",
     "situation_flag",
 ]
-
-
-@dataclass
-class OpenCase:
-    contact_type: str
-    subject: str = ""
-    description: str = ""
-    channel: Channel | None = None
-    severity: Severity | None = None
-    situation: str | None = None
-    account: Account | None = None
-    account_id: str | None = None
-    contact_name: str = ""
-    contact_email: str | None = None
-    product_area: str = ""
-    language: str = "en"
-    affected_customers: int = 1
-    incident_id: str | None = None
-    external_ref: str | None = None
-    source: str = "api"
-    new_case: bool = False  # skip repeat-contact linking
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Opened:
-    row: dict[str, Any]
-    linked: bool  # True: the contact repeated an open case and was counted there
-
-
-def situation_flag(rt: Tierline, situation: str) -> dict[str, Any]:
-    """The FLAGGED data a situation stands for (what triggers look at)."""
-    policy = rt.active().policy
-    sit = policy.situations.get(situation)
-    data: dict[str, Any] = {"situation": situation}
-    if sit is None:
-        return data
-    if sit.escalation_type is EscalationType.CUSTOMER_INITIATED:
-        data["flag"] = "customer_request"
-    elif "defect" in sit.id or "defect" in sit.label.lower():
-        data["flag"] = "suspected_defect"
-    if sit.regulatory_obligation:
-        data["regulatory_obligation"] = sit.regulatory_obligation
-    return data
-
-
-def open_case(
-    rt: Tierline,
-    cmd: OpenCase,
-    actor: Actor,
-    now: datetime | None = None,
-    within: Callable[[CaseSession], None] | None = None,
-) -> Opened:
-    """Open a case (or count a repeat contact on the open one). ``within`` runs inside the same
-    transaction, on the case's session, before it is committed (inbound mail records its
-    Message-ID there, so a message is never half-stored)."""
-    actor.require("case.write", "open cases")
-    when = now or rt.now()
-    active = rt.active()
-    policy = active.policy
-    account_id = cmd.account.id if cmd.account else cmd.account_id
-    if cmd.affected_customers < 1 or cmd.affected_customers > 10_000_000:
-        raise Invalid("affected_customers must be between 1 and 10,000,000")
-    digest = rt.ensure_plan(active)
-    with rt.uow() as uow:
-        case_id: int | None = None
-        if cmd.new_case:
-            # No repeat-contact lookup: the case's id comes with the account, and the row is
-            # written once, complete, when the session finishes.
-            case_id, account_row = uow.cases.next_id_with_account(account_id)
-            account = account_from_row(account_row) if account_row else None
-        else:
-            account = uow.accounts.get(account_id) if account_id else None
-        if cmd.account is not None and cmd.account != account:
-            uow.accounts.upsert(cmd.account, when)
-            account = cmd.account
-        elif account_id and account is None:
-            account = Account(id=account_id, name=account_id)
-            uow.accounts.upsert(account, when)
-        try:
-            decision = route(
-                policy,
-                cmd.contact_type,
-                cmd.severity,
-                cmd.channel,
-                account.value if account else AccountValue.STANDARD,
-                cmd.situation,
-            )
-        except RoutingError as exc:
-            raise Invalid(str(exc)) from None
-        if not cmd.new_case:
-            since = when - policy.communication.repeat_contact_window
-            same = uow.cases.find_same_issue(
-                account_id, cmd.contact_email, cmd.contact_type, cmd.product_area, since
-            )
-            if same is not None:
-                session = CaseSession(rt, uow, same, when, actor)
-                record_inbound(
-                    session,
-                    cmd.description or cmd.subject,
-                    cmd.channel,
-                    repeat=True,
-                    via="new contact",
-                )
-                if cmd.situation:
-                    session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
-                if within is not None:
-                    within(session)
-                row = session.finish()
-                uow.commit()
-                return Opened(row, linked=True)
-        owner = None
-        if decision.team:
-            lead = policy.teams[decision.team].lead_role
-            if actor.team == decision.team and actor.can("case.accept") and actor.role != lead:
-                owner = actor.handle  # an agent who takes the contact keeps it
-            else:
-                owner = pick_person(uow, decision.team, (), policy)
-        new_row: dict[str, Any] = {
-            "external_ref": cmd.external_ref,
-            "source": cmd.source,
-            "account_id": account_id,
-            "contact_name": cmd.contact_name,
-            "contact_email": cmd.contact_email,
-            "subject": cmd.subject[:500],
-            "description": cmd.description,
-            "channel": cmd.channel.value if cmd.channel else None,
-            "contact_type": cmd.contact_type,
-            "product_area": cmd.product_area,
-            "language": cmd.language,
-            "severity": decision.severity.value,
-            "priority": 4,
-            "status": CaseStatus.NEW.value,
-            "tier": decision.tier,
-            "team": decision.team,
-            "owner": owner,
-            "policy_version": active.version,
-            "plan_digest": digest,
-            "opened_at": when,
-            "updated_at": when,
-            "clocks": [],
-            "state": {},
-            "version": 1,
-            "audit_seq": 0,
-            "audit_head": "",
-        }
-        if case_id is None:
-            new_row = uow.cases.insert(new_row)
-        else:
-            new_row["id"] = case_id
-        session = CaseSession(
-            rt, uow, new_row, when, actor, history=[], account=account, stored=case_id is None
-        )
-        session.record(
-            EventKind.OPENED,
-            {
-                "contact_type": cmd.contact_type,
-                "channel": cmd.channel.value if cmd.channel else None,
-                "severity": decision.severity.value,
-                "tier": decision.tier,
-                "team": decision.team,
-                "owner": owner,
-                "account_id": account_id,
-                "status": CaseStatus.OPEN.value,
-                "regulatory_obligation": decision.regulatory_obligation,
-                "affected_customers": cmd.affected_customers,
-                "incident_id": cmd.incident_id,
-                "subject": cmd.subject,
-                "description": cmd.description,
-                "routing": {
-                    "why": list(decision.reasons),
-                    "explanation": decision.explanation.to_data(),
-                },
-                "policy_version": active.version,
-                "plan": digest,
-            },
-        )
-        if cmd.situation:
-            session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
-        score = frustration_score(cmd.description, policy.frustration_terms)
-        if score >= 0.5:
-            session.record(EventKind.FLAGGED, {"flag": "frustration", "score": score})
-        if not cmd.situation:
-            flag_escalation_request(session, f"{cmd.subject}\n{cmd.description}")
-        if within is not None:
-            session.store()
-            within(session)
-        row = session.finish()
-        uow.commit()
-    return Opened(row, linked=False)
 
 
 FLAGS = ("customer_request", "suspected_defect", "frustration", "affected_customers")
