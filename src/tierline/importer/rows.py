@@ -100,6 +100,14 @@ class RowMapper:
         self.attributes_of: tuple[Callable[[Sequence[str | None]], dict[str, str | None]], ...]
         self.attributes_of = (self._ns["attributes_0"], self._ns["attributes_1"])
 
+    def release(self) -> None:
+        """Let go of the first-sight tables once the log is read. They and the generated
+        functions refer to each other (a table's entries come from closures over this mapper),
+        so without this they would wait for a full collection, which may be long in coming
+        when the reader moved them to the oldest generation
+        (:func:`~tierline.importer.log.collector_paused`)."""
+        self._ns.clear()
+
     # ----------------------------------------------------------------- mapping a row
 
     def map(self, line: int, values: Sequence[str | None]) -> MappedRow:

@@ -16,12 +16,12 @@ Cost: clocks are recomputed only after an event that can change them (:mod:`.sta
 that can only fire at their check time are not evaluated before it; what a clock stage decides is
 worked out once per situation (:mod:`.decisions`). ``exact=True`` turns every shortcut off (the
 reference a test compares them with). Garbage collection is paused while the run allocates its
-many small objects. The record's figures are kept by :mod:`.record`.
+many small objects (:func:`~tierline.importer.log.collector_paused`). The record's figures are
+kept by :mod:`.record`.
 """
 
 from __future__ import annotations
 
-import gc
 import heapq
 import math
 import time
@@ -36,6 +36,7 @@ from tierline.domain.events import CaseEvent, EventKind
 from tierline.domain.policy import Policy
 from tierline.domain.triggers import TriggerEngine
 from tierline.domain.vocabulary import ClockKind, ClockState, TriggerKind
+from tierline.importer.log import collector_paused
 from tierline.importer.translate import SourceCase
 from tierline.replay.decisions import StageDecisions
 from tierline.replay.metrics import DAY, Metrics
@@ -87,13 +88,8 @@ class Replay:
 
     def run(self, cases: Sequence[SourceCase]) -> ReplayResult:
         started = time.perf_counter()
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             result = self._run(cases)
-        finally:
-            if enabled:
-                gc.enable()
         result.seconds = time.perf_counter() - started
         return result
 
