@@ -94,8 +94,12 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         yield proc, port
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
 
 
 def test_connections_opened_together_reach_both_workers(
@@ -120,6 +124,26 @@ def test_connections_opened_together_reach_both_workers(
     assert len([n for n in per_worker.values() if n > 0]) == 2, per_worker
 
 
+def test_workers_stop_when_their_supervisor_is_killed(
+    server: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    proc, port = server
+    workers = children(proc.pid)
+    proc.kill()  # SIGKILL: no chance to stop its workers itself
+    proc.wait(timeout=30)
+    wait_for(lambda: not _tcp(port, "0A"), "the orphaned workers to stop listening")
+    for pid in workers:
+        wait_for(lambda pid=pid: not _alive(pid), f"worker {pid} to exit")
+
+
+def _alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "zombie" not in status.read_text().lower()
+    except OSError:
+        return False
+
+
 def test_a_dead_worker_is_replaced_and_stopping_stops_them_all(
     server: tuple[subprocess.Popen[bytes], int],
 ) -> None:
@@ -140,5 +164,4 @@ def test_a_dead_worker_is_replaced_and_stopping_stops_them_all(
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     for pid in workers:
-        status = Path(f"/proc/{pid}/status")
-        assert not status.exists() or "zombie" in status.read_text().lower()
+        assert not _alive(pid)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -51,8 +52,17 @@ def _config(app: str, host: str, port: int, factory: bool, log_level: str) -> uv
     )
 
 
+def _exit_with_supervisor(supervisor: int) -> None:
+    """Stop this worker (gracefully, as SIGTERM does) once its supervisor is gone: an orphaned
+    worker would go on answering on the port, beside the workers of a restarted server."""
+    while os.getppid() == supervisor:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _worker(app: str, host: str, port: int, factory: bool, log_level: str) -> None:
     """One worker process: its own listener on the shared port, one uvicorn server on it."""
+    threading.Thread(target=_exit_with_supervisor, args=(os.getppid(),), daemon=True).start()
     config = _config(app, host, port, factory, log_level)
     sock = listening_socket(host, port, reuse_port=True)
     uvicorn.Server(config).run(sockets=[sock])
