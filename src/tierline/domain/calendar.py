@@ -87,13 +87,15 @@ class BusinessCalendar:
     for further years are laid out lazily the first time an instant needs them.
     """
 
-    __slots__ = ("_holidays", "_table", "_tz", "spec")
+    __slots__ = ("_days", "_holidays", "_table", "_tz", "spec")
 
     def __init__(self, spec: CalendarSpec, holidays: HolidayProvider | None = None) -> None:
         self.spec = spec
         self._tz: tzinfo = UTC if spec.timezone.upper() == "UTC" else ZoneInfo(spec.timezone)
         self._holidays = holidays
         self._table: _Table | None = None
+        #: open_intervals by date: every case's daily-update clocks ask for the same few days.
+        self._days: dict[date, list[tuple[datetime, datetime]]] = {}
 
     # ----------------------------------------------------------------- public arithmetic
 
@@ -177,12 +179,18 @@ class BusinessCalendar:
         raise CalendarError(f"calendar '{self.name}' never opens again")
 
     def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The absolute open intervals of one local date (for display and explanations)."""
-        tz = self._tz
-        return [
-            (datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz))
-            for s, e in self._day_intervals(day)
-        ]
+        """The absolute open intervals of one local date (for display, explanations and the
+        daily-update clocks). The list is shared: callers must not change it."""
+        known = self._days.get(day)
+        if known is None:
+            if len(self._days) >= 4096:
+                self._days.clear()
+            tz = self._tz
+            known = self._days[day] = [
+                (datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz))
+                for s, e in self._day_intervals(day)
+            ]
+        return known
 
     def is_business_day(self, day: date) -> bool:
         return self.spec.weekly is None or bool(self._local_hours(day))
