@@ -166,13 +166,6 @@ class CaseRepo:
             q = q.with_for_update(skip_locked=True)
         return [r.id for r in self.conn.execute(q)]
 
-    def lock_if_due(self, case_id: int, now: datetime) -> Row | None:
-        q = select(cases).where(cases.c.id == case_id, cases.c.next_due_at <= now)
-        if self.is_postgres:
-            q = q.with_for_update(skip_locked=True)
-        row = self.conn.execute(q).mappings().first()
-        return dict(row) if row else None
-
     def open_load(self, handles: Sequence[str]) -> dict[str, int]:
         if not handles:
             return {}
@@ -236,9 +229,3 @@ class CaseRepo:
             q = q.order_by(cases.c.id.desc())
         q = q.limit(limit).offset(offset)
         return [dict(r) for r in self.conn.execute(q).mappings()]
-
-    def count(self, **filters: Any) -> int:
-        q = select(func.count()).select_from(cases)
-        if filters.get("open_only"):
-            q = q.where(cases.c.resolved_at.is_(None), cases.c.closed_at.is_(None))
-        return int(self.conn.execute(q).scalar_one())

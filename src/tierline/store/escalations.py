@@ -61,10 +61,6 @@ class EscalationRepo:
         )
         return [dict(r) for r in self.conn.execute(q).mappings()]
 
-    def count_for_case(self, case_id: int) -> int:
-        q = select(func.count()).select_from(escalations).where(escalations.c.case_id == case_id)
-        return int(self.conn.execute(q).scalar_one())
-
     def count_for_account(self, account_id: str) -> int:
         q = (
             select(func.count())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from tierline.store.tables import people
 
@@ -32,11 +32,6 @@ class PeopleRepo:
 
     def add(self, values: Mapping[str, Any]) -> int:
         return int(self.conn.execute(insert(people).values(**values)).inserted_primary_key[0])  # type: ignore[index]
-
-    def set_token(self, handle: str, token_hash: str) -> None:
-        self.conn.execute(
-            update(people).where(people.c.handle == handle).values(token_hash=token_hash)
-        )
 
     def in_team(self, team: str) -> list[Row]:
         q = (
