@@ -91,6 +91,10 @@ def test_vip_billing_dispute_goes_from_t1_to_billing_with_approval(env: Env) -> 
     # of another team cannot even see it: 404); Fay in billing may.
     assert env.post("sue", f"/api/cases/{cid}/accept", {}).status_code == 403
     assert env.post("ben", f"/api/cases/{cid}/accept", {}).status_code == 404
+    # Naming an escalation that is not the pending one is a conflict with the case, not a refusal
+    # of who asks.
+    r = env.post("fay", f"/api/cases/{cid}/accept", {"escalation_id": "not-this-one"})
+    assert r.status_code == 409 and "is not the pending one" in r.json()["message"], r.text
     env.clock.advance(timedelta(minutes=20))
     r = env.post("fay", f"/api/cases/{cid}/accept", {"escalation_id": esc})
     assert r.status_code == 200, r.text

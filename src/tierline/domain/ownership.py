@@ -29,6 +29,11 @@ class OwnershipError(ValueError):
     """A transition the state machine does not allow; the message says what would."""
 
 
+class NotAddressedToTeam(OwnershipError):
+    """The transfer is addressed to another team: the one asking may not take it (a refusal of
+    who asks, not of the case's state)."""
+
+
 @dataclass(frozen=True)
 class Ownership:
     state: OwnershipState
@@ -103,7 +108,7 @@ def check_acceptance(case: CaseState, escalation_id: str, team: str | None) -> N
             f"escalation {escalation_id} is not the pending one; expected {pending.escalation_id}"
         )
     if pending.to_team and team and team != pending.to_team:
-        raise OwnershipError(
+        raise NotAddressedToTeam(
             f"the transfer is addressed to team {pending.to_team}; "
             f"a member of {team} cannot accept it"
         )

@@ -17,7 +17,12 @@ from typing import Any
 
 from tierline.domain.events import EventKind
 from tierline.domain.handoff import Handoff
-from tierline.domain.ownership import OwnershipError, check_acceptance, check_transfer_request
+from tierline.domain.ownership import (
+    NotAddressedToTeam,
+    OwnershipError,
+    check_acceptance,
+    check_transfer_request,
+)
 from tierline.domain.vocabulary import EscalationType, OwnershipModel
 from tierline.service.actors import SYSTEM, Actor
 from tierline.service.cases import in_case
@@ -257,8 +262,10 @@ def accept(
         coordinator = actor.role == (s.plan.governing.ownership.coordinator_role or "")
         try:
             check_acceptance(state, esc, None if coordinator else actor.team)
+        except NotAddressedToTeam as exc:
+            raise Forbidden(str(exc)) from None
         except OwnershipError as exc:
-            raise Forbidden(str(exc)) if "team" in str(exc) else Conflict(str(exc)) from None
+            raise Conflict(str(exc)) from None
         automatic = any(
             e.kind is EventKind.ESCALATED and e.get("escalation_id") == esc and e.get("automatic")
             for e in s.history
