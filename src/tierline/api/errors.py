@@ -1,4 +1,5 @@
-"""Every refusal is a 4xx with a JSON body saying what was wrong and what is expected."""
+"""Every refusal is a 4xx with a JSON body saying what was wrong and what is expected; a server
+too busy to take a request says so with a 503 and when to retry, not with a 500."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tierline.service.errors import ServiceError
@@ -51,6 +54,20 @@ def install(app: FastAPI) -> None:
             status_code=422,
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection of this process stayed busy past the pool's timeout:
+        # overload, not a fault of the request. Nothing was written.
+        log.warning("database connection pool exhausted: %s", exc)
+        return _busy("every database connection is busy")
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" in str(exc.orig):  # SQLite's busy timeout ran out
+            log.warning("SQLite write lock not obtained in time: %s", exc.orig)
+            return _busy("the database is busy with other writes")
+        raise exc
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
@@ -61,3 +78,14 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+
+def _busy(why: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "busy",
+            "message": f"the server is overloaded ({why}); nothing was stored, retry shortly",
+        },
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
