@@ -4,6 +4,7 @@ until acknowledged. The SaaS policy's defaults: warnings digested every 30 minut
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -129,3 +130,51 @@ def test_with_nobody_on_duty_the_alert_waits_for_working_hours(env: Env) -> None
     assert wait.isoformat().startswith("2026-11-30T07:00")  # Monday 08:00 Berlin
     env.clock.set(wait)
     assert dispatch(env.rt, wait) == 1
+
+
+def test_two_workers_with_one_alert_each_under_the_same_key_send_once(env: Env) -> None:
+    """Two workers each claim one of two pending alerts that share a dedupe key: the second
+    waits for the first's outcome and then finds it sent, instead of both finding nothing sent
+    (on PostgreSQL, where workers run in parallel; SQLite has one writer at a time)."""
+    cid = open_case(env)["id"]
+    raise_alert(env, cid, "ana", "breach", "first_response")
+    raise_alert(env, cid, "ana", "breach", "first_response")
+    with env.rt.uow(readonly=True) as uow:
+        first, second = uow.conn.execute(select(alerts.c.id).order_by(alerts.c.id)).scalars()
+    now = env.clock.now()
+    holding = threading.Event()
+    release = threading.Event()
+    result: list[int] = []
+
+    def first_worker() -> None:
+        # Claims the first alert, sends it, and is slow to commit.
+        with env.rt.uow() as uow:
+            row = uow.alerts.get(first)
+            assert row is not None
+            q = select(alerts.c.id).where(alerts.c.id == first)
+            uow.conn.execute(q.with_for_update() if uow.is_postgres else q)
+            uow.alerts.lock_dedupe_keys([row["dedupe_key"]])
+            uow.alerts.update(first, {"status": "sent", "delivered_at": now})
+            holding.set()
+            release.wait(5)
+            uow.commit()
+
+    one = threading.Thread(target=first_worker)
+    one.start()
+    assert holding.wait(5)
+    if env.rt.engine.dialect.name == "postgresql":
+        two = threading.Thread(target=lambda: result.append(dispatch(env.rt, now)))
+        two.start()
+        two.join(0.5)
+        assert two.is_alive()  # waiting on the key, not sending
+        release.set()
+        two.join(10)
+    else:
+        release.set()  # one writer at a time: the second worker runs after the first
+        one.join(10)
+        result.append(dispatch(env.rt, now))
+    one.join(10)
+    with env.rt.uow(readonly=True) as uow:
+        status = dict(uow.conn.execute(select(alerts.c.id, alerts.c.status)).all())
+    assert result == [0]
+    assert status == {first: "sent", second: "deduplicated"}

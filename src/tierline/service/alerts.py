@@ -111,7 +111,9 @@ def dispatch(rt: Tierline, now: datetime) -> int:
     with rt.uow() as uow:
         duty = Duty(rt, uow)
         digests: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for alert in uow.alerts.due(now):
+        due = uow.alerts.due(now)
+        uow.alerts.lock_dedupe_keys([a["dedupe_key"] for a in due])
+        for alert in due:
             person = duty.people.get(alert["recipient"])
             if person is None:
                 uow.alerts.update(alert["id"], {"status": "undeliverable"})

@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
 
 from tierline.store.tables import alerts
+
+_LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 class AlertRepo:
@@ -39,6 +41,16 @@ class AlertRepo:
             ),
             limit,
         )
+
+    def lock_dedupe_keys(self, keys: Sequence[str]) -> None:
+        """PostgreSQL: hold each key until this transaction ends, so a worker that has claimed
+        another alert with the same key waits for this one's outcome before its dedupe check,
+        instead of both finding nothing sent and both sending. Taken in sorted order, so two
+        workers never wait for each other. (SQLite's single writer already serialises them.)"""
+        if not self.is_postgres:
+            return
+        for key in sorted(set(keys)):
+            self.conn.execute(_LOCK_KEY, {"key": f"alert:{key}"})
 
     def recently_sent(self, dedupe_key: str, since: datetime) -> bool:
         q = (
