@@ -27,12 +27,12 @@ from tierline.domain.calendar import CalendarBook
 from tierline.domain.case import CaseState, apply, fold
 from tierline.domain.clocks import ClockSet, compute_clocks
 from tierline.domain.events import CaseEvent, EventKind
-from tierline.domain.ownership import ownership
 from tierline.domain.plan import EscalationPlan
 from tierline.domain.policy import Policy
 from tierline.domain.priority import assess_priority
-from tierline.domain.vocabulary import ClockKind, Severity
+from tierline.domain.vocabulary import Severity
 from tierline.importer.translate import SourceCase
+from tierline.service.case_projection import SNAPSHOT_FIELDS, case_projection, snapshot
 from tierline.store.eventlog import (
     GENESIS,
     canonical,
@@ -40,41 +40,7 @@ from tierline.store.eventlog import (
     event_hash_of_texts,
 )
 
-#: The fields of a case whose change an event records as before / after (as the service does).
-SNAPSHOT_FIELDS = (
-    "status",
-    "severity",
-    "tier",
-    "team",
-    "owner",
-    "coordinator",
-    "repeat_contacts",
-    "reopen_count",
-    "closure",
-    "root_cause",
-    "collaborators",
-    "priority_raise",
-)
 _ESCALATION_KINDS = (EventKind.ESCALATED, EventKind.ACCEPTED, EventKind.TRANSFER_CANCELLED)
-_SLA = (
-    ClockKind.FIRST_RESPONSE,
-    ClockKind.NEXT_UPDATE,
-    ClockKind.RESOLUTION,
-    ClockKind.ACCEPTANCE,
-    ClockKind.REGULATORY,
-    ClockKind.APPROVAL,
-    ClockKind.COMMITMENT,
-)
-
-
-def snapshot(state: CaseState) -> dict[str, Any]:
-    snap = {f: getattr(state, f) for f in SNAPSHOT_FIELDS}
-    snap["severity"] = state.severity.value
-    snap["collaborators"] = list(state.collaborators)
-    snap["pending_transfer"] = (
-        state.pending_transfer.escalation_id if state.pending_transfer else None
-    )
-    return snap
 
 
 @dataclass(frozen=True)
@@ -299,18 +265,8 @@ def _projection(
     now: datetime,
     ctx: Context,
 ) -> dict[str, Any]:
-    policy = ctx.plan.governing
-
-    dues: dict[ClockKind, datetime] = {}  # the earliest due instant of each running kind
-    for c in clocks.clocks:
-        at = c.due_at
-        if at and c.running:
-            known = dues.get(c.kind)
-            if known is None or at.timestamp() < known.timestamp():
-                dues[c.kind] = at
-    due = dues.get
-    acceptance_due = due(ClockKind.ACCEPTANCE)
-    own = ownership(state, policy.ownership, now, acceptance_due)
+    """The service's projection of the case, with what only an import knows (its source) and
+    the two deliberate differences of the module docstring."""
     ctype = ctx.policy.contact_types.get(state.contact_type)
     priority = assess_priority(
         ctx.policy,
@@ -320,67 +276,28 @@ def _projection(
         time_sensitive=bool(ctype and ctype.time_sensitive),
         extra_raise=state.priority_raise,
     ).priority
-    pt = state.pending_transfer
-    return {
-        "id": case_id,
-        "external_ref": src.ref,
-        "source": ctx.source,
-        "account_id": src.account,
-        "contact_name": src.contact_name or "",
-        "contact_email": None,
-        "subject": (src.subject or f"{ctx.source} {src.ref}")[:500],
-        "description": "",
-        "channel": state.channel.value if state.channel else None,
-        "contact_type": state.contact_type,
-        "product_area": src.product_area[:200],
-        "language": "en",
-        "severity": state.severity.value,
-        "priority": priority,
-        "status": state.status,
-        "tier": state.tier,
-        "team": state.team,
-        "owner": state.owner,
-        "coordinator": state.coordinator,
-        "next_comm_owner": own.next_comm_owner,
-        "ownership_state": own.state.value,
-        "policy_version": ctx.plan.policy_version,
-        "plan_digest": ctx.plan_digest,
-        "opened_at": state.opened_at,
-        "updated_at": now,
-        "resolved_at": state.resolved_at,
-        "closed_at": state.closed_at,
-        "closure": state.closure,
-        "first_response_due": due(ClockKind.FIRST_RESPONSE),
-        "next_update_due": due(ClockKind.NEXT_UPDATE),
-        "resolution_due": due(ClockKind.RESOLUTION),
-        "acceptance_due": acceptance_due,
-        "regulatory_due": due(ClockKind.REGULATORY),
-        "communication_due": None,
-        "next_due_at": None,
-        "breached": any(c.breached for c in clocks.clocks if c.kind in _SLA),
-        "repeat_contacts": state.repeat_contacts,
-        "reopen_count": state.reopen_count,
-        "transfers": len(state.transfers),
-        "ping_pong": state.ping_pong,
-        "escalation_count": len(state.escalation_types),
-        "repeat_of": None,
-        "incident_id": state.incident_id,
-        "root_cause": state.root_cause,
-        "clocks": [c.to_data() for c in clocks.clocks],
-        "state": {
-            "situations": sorted(state.situations),
-            "regulatory_obligations": list(state.regulatory_obligations),
-            "frustration_score": state.frustration_score,
-            "affected_customers": state.affected_customers,
-            "collaborators": list(state.collaborators),
-            "front_line_owner": state.front_line_owner,
-            "pending_transfer": pt.escalation_id if pt else None,
-            "pending_transfer_team": pt.to_team if pt else None,
-            "pending_approvals": list(state.pending_approvals),
-            "escalation_types": [t.value for t in state.escalation_types],
-            "ownership": own.reason,
-            "tier_entered_at": state.tier_entered_at.isoformat() if state.tier_entered_at else None,
-            "imported": {"source": ctx.source, "ref": src.ref, "first_line": src.first_line},
-        },
-        "version": 1,
-    }
+    row = case_projection(
+        state, clocks, ctx.plan.governing.ownership, now, None, (), priority, None
+    )
+    row["communication_due"] = None  # no customer messages in a log
+    row["next_due_at"] = None  # the worker never fires a past record's deadlines
+    row["state"]["imported"] = {"source": ctx.source, "ref": src.ref, "first_line": src.first_line}
+    row.update(
+        id=case_id,
+        external_ref=src.ref,
+        source=ctx.source,
+        account_id=src.account,
+        contact_name=src.contact_name or "",
+        contact_email=None,
+        subject=(src.subject or f"{ctx.source} {src.ref}")[:500],
+        description="",
+        channel=state.channel.value if state.channel else None,
+        contact_type=state.contact_type,
+        product_area=src.product_area[:200],
+        language="en",
+        policy_version=ctx.plan.policy_version,
+        plan_digest=ctx.plan_digest,
+        opened_at=state.opened_at,
+        version=1,
+    )
+    return row

@@ -1,9 +1,11 @@
 """What the case row stores, computed from a case's state and clocks (R-CASE-3): its
 deadlines, ``next_due_at``, the owner of the next customer message, breach and transfer
-counts, and the clocks themselves for the API.
+counts, and the clocks themselves for the API; and the snapshot of a case whose changes an
+event records as before / after.
 
-A pure function of its inputs, kept apart from the session that writes it, so the row a case
-gets is decided in one place whatever path (use case, worker, import) reaches it.
+Pure functions of their inputs, kept apart from the session that writes them, so the row a case
+gets and the changes its events record are decided in one place whatever path (use case,
+worker, import) reaches them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,32 @@ from tierline.domain.clocks import ClockSet
 from tierline.domain.ownership import ownership
 from tierline.domain.policy import OwnershipRules
 from tierline.domain.vocabulary import COMMUNICATION_CLOCKS, ClockKind
+
+#: The fields of a case whose change an event records as before / after.
+SNAPSHOT_FIELDS = (
+    "status",
+    "severity",
+    "tier",
+    "team",
+    "owner",
+    "coordinator",
+    "repeat_contacts",
+    "reopen_count",
+    "closure",
+    "root_cause",
+    "collaborators",
+    "priority_raise",
+)
+
+
+def snapshot(state: CaseState) -> dict[str, Any]:
+    snap = {f: getattr(state, f) for f in SNAPSHOT_FIELDS}
+    snap["severity"] = state.severity.value
+    snap["collaborators"] = list(state.collaborators)
+    snap["pending_transfer"] = (
+        state.pending_transfer.escalation_id if state.pending_transfer else None
+    )
+    return snap
 
 
 def case_projection(
@@ -32,10 +60,14 @@ def case_projection(
     """The case row's values (``trigger_check``: when a time-based trigger could next fire;
     ``extra_deadlines``: the message deadlines the session's messenger still holds)."""
 
-    def due(kind: ClockKind) -> datetime | None:
-        dues = [c.due_at for c in clocks.clocks if c.kind is kind and c.running and c.due_at]
-        return min(dues) if dues else None
-
+    dues: dict[ClockKind, datetime] = {}  # the earliest due instant of each running kind
+    for c in clocks.clocks:
+        at = c.due_at
+        if at and c.running:
+            known = dues.get(c.kind)
+            if known is None or at < known:
+                dues[c.kind] = at
+    due = dues.get
     acceptance_due = due(ClockKind.ACCEPTANCE)
     own = ownership(state, rules, now, acceptance_due)
     candidates = [t for t in (clocks.next_due_at,) if t is not None]

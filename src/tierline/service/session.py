@@ -27,38 +27,14 @@ from tierline.domain.vocabulary import (
     EscalationType,
 )
 from tierline.service.actors import SYSTEM, Actor
-from tierline.service.case_projection import case_projection
+from tierline.service.case_projection import case_projection, snapshot
 from tierline.service.errors import Conflict, NotFound
 from tierline.service.messages import Messenger
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.store.eventlog import Chained, PendingEvent, chain
 from tierline.store.uow import UnitOfWork
 
-_SNAPSHOT_FIELDS = (
-    "status",
-    "severity",
-    "tier",
-    "team",
-    "owner",
-    "coordinator",
-    "repeat_contacts",
-    "reopen_count",
-    "closure",
-    "root_cause",
-    "collaborators",
-    "priority_raise",
-)
 _MAX_AUTOMATION_ROUNDS = 6
-
-
-def _snapshot(state: CaseState) -> dict[str, Any]:
-    snap = {f: getattr(state, f) for f in _SNAPSHOT_FIELDS}
-    snap["severity"] = state.severity.value
-    snap["collaborators"] = list(state.collaborators)
-    snap["pending_transfer"] = (
-        state.pending_transfer.escalation_id if state.pending_transfer else None
-    )
-    return snap
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -136,11 +112,11 @@ class CaseSession:
             if kind is not EventKind.OPENED:
                 raise Conflict("a case's first event must be 'opened'")
             self.state = fold(str(self.case_id), [ev])
-            before, after = None, _snapshot(self.state)
+            before, after = None, snapshot(self.state)
         else:
-            snap = _snapshot(self.state)
+            snap = snapshot(self.state)
             apply(self.state, ev)
-            before, after = _diff(snap, _snapshot(self.state))
+            before, after = _diff(snap, snapshot(self.state))
             if not after:
                 before = after = None
         self.history.append(ev)

@@ -8,10 +8,11 @@ from pathlib import Path
 from tierline.domain.case import apply, fold
 from tierline.domain.plan import freeze_plan
 from tierline.importer.log import read_cases
-from tierline.importer.projection import Context, case_rows, snapshot
+from tierline.importer.projection import Context, _renumber, case_rows
 from tierline.importer.translate import SourceCase
 from tierline.policy import calendar_book, load_policy
-from tierline.service.session import _snapshot as service_snapshot
+from tierline.service.case_projection import snapshot
+from tierline.service.session import _diff
 from tierline.store.eventlog import GENESIS, event_hash
 
 from .helpers import mapping, row, write_log
@@ -37,12 +38,21 @@ def a_case(tmp_path: Path) -> SourceCase:
     return read_cases(write_log(tmp_path, rows), mapping().mapping).cases[0]
 
 
-def test_the_snapshot_is_the_service_snapshot(tmp_path: Path) -> None:
+def test_each_events_before_and_after_are_the_services(tmp_path: Path) -> None:
+    """The import records changes with its own fast comparison; they must be exactly what the
+    session records (snapshot before and after the event, only the fields that changed)."""
     case = a_case(tmp_path)
-    state = fold("1", case.events[:1])
-    for ev in case.events[1:]:
+    written = case_rows(case, 1, context()).events
+    events = [_renumber(ev, 1) for ev in case.events]  # recorded-1 -> E1-1, as written
+    assert len(written) == len(events)
+    state = fold("1", events[:1])
+    assert (written[0]["before"], written[0]["after"]) == (None, snapshot(state))
+    for ev, row_ in zip(events[1:], written[1:], strict=True):
+        old = snapshot(state)
         apply(state, ev)
-        assert snapshot(state) == service_snapshot(state)
+        before, after = _diff(old, snapshot(state))
+        expected = (before, after) if after else (None, None)
+        assert (row_["before"], row_["after"]) == expected, ev.kind
 
 
 def test_rows_chain_renumber_and_project(tmp_path: Path) -> None:
