@@ -10,7 +10,6 @@ breach, breach + N, vacuum, approval overdue), priority is reassessed, deadlines
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ from tierline.service.case_projection import case_projection, snapshot
 from tierline.service.errors import Conflict, NotFound
 from tierline.service.messages import Messenger
 from tierline.service.runtime import ActivePolicy, Tierline
-from tierline.store.eventlog import Chained, PendingEvent, chain
+from tierline.store.eventlog import PendingEvent, chain
 from tierline.store.uow import UnitOfWork
 
 _MAX_AUTOMATION_ROUNDS = 6
@@ -128,7 +127,7 @@ class CaseSession:
     def finish(self, *, run_triggers: bool = True) -> dict[str, Any]:
         """Run the automation on the recorded events, then write everything."""
         self.settle(run_triggers=run_triggers)
-        return self.write(self.prepare())
+        return self._write()
 
     def settle(self, *, run_triggers: bool = True) -> None:
         """Triggers, due clock stages and their decisions, until nothing more happens."""
@@ -277,22 +276,19 @@ class CaseSession:
             self.row.get("repeat_of"),
         )
 
-    def prepare(self) -> Prepared:
-        """What ``write`` will store, computed without writing: the case's projection and its
-        pending events hashed onto the chain head (once)."""
+    def _write(self) -> dict[str, Any]:
+        """Store the case's projection, its pending events (hashed onto the chain head once)
+        and its messages."""
         values = self.projection(self.policy)
         head_seq, head_hash = int(self.row["audit_seq"]), self.row["audit_head"]
-        return Prepared(values, chain(self.case_id, self.pending, head_seq, head_hash, self.now))
-
-    def write(self, prepared: Prepared) -> dict[str, Any]:
-        values, chained = prepared.values, prepared.chained
+        chained = chain(self.case_id, self.pending, head_seq, head_hash, self.now)
         new_case = int(self.row["audit_seq"]) == 0
         version = int(self.row["version"])
         values["audit_seq"], values["audit_head"] = chained.seq, chained.head
         if not self.stored:
             # A new case's row is written once, complete, with the chain head its events reach;
             # the events refer to it, so it goes first.
-            self.row = self.uow.cases.insert({**self.row, "version": version + 1}, known=values)
+            self.row = self.uow.cases.insert({**self.row, **values, "version": version + 1})
             self.stored = True
             self.uow.events.write(chained)
         else:
@@ -316,11 +312,3 @@ class CaseSession:
         self.row["version"] = version + 1
         self.pending = []
         return self.row
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A settled session's writes, computed (see ``CaseSession.prepare``)."""
-
-    values: dict[str, Any]
-    chained: Chained

@@ -64,19 +64,18 @@ class CaseRepo:
         row = self.conn.execute(q, {"case_id": case_id}).mappings().first()
         return dict(row) if row else None
 
-    def insert(self, values: Mapping[str, Any], *, known: Mapping[str, Any] | None = None) -> Row:
+    def insert(self, values: Mapping[str, Any]) -> Row:
         """Insert a case and return its full row.
 
-        ``known`` columns are inserted too. A row whose id is already allocated (a new case
-        written once, complete) goes through the driver (``store/driver_rows.py``: SQLAlchemy's
-        per-value work on some fifty columns cost more than the insert) and is returned as
-        written, defaults filled in; a row without one comes back with RETURNING."""
-        values = {**values, **(known or {})}
+        A row whose id is already allocated (a new case written once, complete) goes through
+        the driver (``store/driver_rows.py``: SQLAlchemy's per-value work on some fifty columns
+        cost more than the insert) and is returned as written, defaults filled in; a row
+        without one comes back with RETURNING."""
         if values.get("id") is not None:
             row = complete_row(cases, values)
             insert_rows(self.conn, cases, [row], copy=False)
             return row
-        return dict(self.conn.execute(_INSERT_CASE, values).mappings().one())
+        return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
 
     def next_id_with_account(self, account_id: str | None) -> tuple[int, Row | None]:
         """An id for a case about to be inserted in this transaction, and the row of its

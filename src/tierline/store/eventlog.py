@@ -175,19 +175,6 @@ class EventLog:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def append(
-        self,
-        case_id: int,
-        pending: Sequence[PendingEvent],
-        head_seq: int,
-        head_hash: str,
-        recorded_at: datetime,
-    ) -> tuple[int, str, list[int]]:
-        """Write events after the chain head; returns the new head and the events' numbers."""
-        chained = chain(case_id, pending, head_seq, head_hash, recorded_at)
-        self.write(chained)
-        return chained.seq, chained.head, chained.seqs
-
     def write(self, chained: Chained) -> None:
         """Insert rows made by :func:`chain` (against the head the case row has now)."""
         insert_rows(self.conn, events, chained.rows, copy=False)
