@@ -233,14 +233,19 @@ def insert_rows(
         dbapi.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)
 
 
+_COLUMNS: dict[str, list[tuple[str, Callable[[], Any] | None]]] = {}
+
+
 def complete_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     """``row`` with every column of ``table``: the missing ones at their Python-side default,
     or None, as the row would read back after an insert."""
+    columns = _COLUMNS.get(table.name)
+    if columns is None:
+        columns = _COLUMNS[table.name] = [(c.name, _default(c)) for c in table.columns]
     out: dict[str, Any] = {}
-    for c in table.columns:
-        if c.name in row:
-            out[c.name] = row[c.name]
+    for name, make in columns:
+        if name in row:
+            out[name] = row[name]
         else:
-            make = _default(c)
-            out[c.name] = make() if make is not None else None
+            out[name] = make() if make is not None else None
     return out
