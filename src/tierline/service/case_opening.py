@@ -20,7 +20,6 @@ from tierline.service.errors import Invalid
 from tierline.service.people import pick_person
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.service.session import CaseSession
-from tierline.store.accounts import account_from_row
 from tierline.store.uow import UnitOfWork
 
 
@@ -90,8 +89,7 @@ def open_case(
         if cmd.new_case:
             # No repeat-contact lookup: the case's id comes with the account, and the row is
             # written once, complete, when the session finishes.
-            case_id, account_row = uow.cases.next_id_with_account(account_id)
-            account = account_from_row(account_row) if account_row else None
+            case_id, account = uow.cases.next_id_with_account(account_id)
         else:
             account = uow.accounts.get(account_id) if account_id else None
         if cmd.account is not None and cmd.account != account:
