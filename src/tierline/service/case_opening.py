@@ -4,6 +4,7 @@ or, for a repeat contact about the same open issue, counting it on the open case
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from tierline.service.errors import Invalid
 from tierline.service.people import pick_person
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.service.session import CaseSession
-from tierline.store.uow import UnitOfWork
+from tierline.store.uow import UnitOfWork, is_write_attempt
 
 
 @dataclass
@@ -83,53 +84,175 @@ def open_case(
     if cmd.affected_customers < 1 or cmd.affected_customers > 10_000_000:
         raise Invalid("affected_customers must be between 1 and 10,000,000")
     digest = rt.ensure_plan(active)
-    case_id: int | None = None
+    account_id = _account_id(cmd)
+    if within is None and rt.engine.dialect.name == "sqlite":
+        with _PREPARING:
+            prepared = _prepare(rt, cmd, actor, when, active, digest, account_id)
+            if prepared is not None:
+                return _open_prepared(rt, cmd, actor, when, active, digest, account_id, prepared)
     with rt.uow() as uow:
-        account_id = cmd.account.id if cmd.account else cmd.account_id
+        case_id: int | None = None
         if cmd.new_case:
             # No repeat-contact lookup: the case's id comes with the account, and the row is
             # written once, complete, when the session finishes.
-            case_id, account = uow.cases.next_id_with_account(account_id)
+            case_id, stored = uow.cases.next_id_with_account(account_id)
         else:
-            account = uow.accounts.get(account_id) if account_id else None
-        if cmd.account is not None and cmd.account != account:
-            uow.accounts.upsert(cmd.account, when)
-            account = cmd.account
-        elif account_id and account is None:
-            account = Account(id=account_id, name=account_id)
-            uow.accounts.upsert(account, when)
-        decision = _route(active, cmd, account)
-        if not cmd.new_case:
-            policy = active.policy
-            since = when - policy.communication.repeat_contact_window
-            same = uow.cases.find_same_issue(
-                account_id, cmd.contact_email, cmd.contact_type, cmd.product_area, since
+            stored = uow.accounts.get(account_id) if account_id else None
+        return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, within)
+
+
+# SQLite writers take turns on one write lock, so there a new case is prepared first — routed,
+# its opening events recorded, its clocks and triggers settled — in a read-only transaction,
+# and only written under the lock, after checking that what it was prepared from (the account)
+# has not changed. One preparation at a time per process: threads preparing in parallel would
+# keep the lock's holder waiting for the GIL, and hold the lock longer than they saved.
+_PREPARING = threading.Lock()
+_UNALLOCATED = 0  # a prepared case's id until the write transaction allocates it
+
+
+@dataclass
+class _Prepared:
+    stored: Account | None  # the account as it was read
+    session: CaseSession
+
+
+def _prepare(
+    rt: Tierline,
+    cmd: OpenCase,
+    actor: Actor,
+    when: datetime,
+    active: ActivePolicy,
+    digest: str,
+    account_id: str | None,
+) -> _Prepared | None:
+    """A new case settled without writing, or None where opening it writes or sends more than
+    its row, events and communications (a trigger fired, a clock stage came due, a message
+    was queued): that is left to the write transaction, which does it all again."""
+    try:
+        with rt.uow(readonly=True, guarded=True) as ro:
+            _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
+            account = _account_for(cmd, account_id, stored)
+            decision = _route(active, cmd, account)
+            session = _new_session(
+                rt, ro, cmd, actor, when, active, digest, account, decision, _UNALLOCATED
             )
-            if same is not None:
-                session = CaseSession(rt, uow, same, when, actor)
-                record_inbound(
-                    session,
-                    cmd.description or cmd.subject,
-                    cmd.channel,
-                    repeat=True,
-                    via="new contact",
-                )
-                if cmd.situation:
-                    session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
-                if within is not None:
-                    within(session)
-                row = session.finish()
-                uow.commit()
-                return Opened(row, linked=True)
-        session = _new_session(
-            rt, uow, cmd, actor, when, active, digest, account, decision, case_id
-        )
-        if within is not None:
-            session.store()
-            within(session)
-        row = session.finish()
+            session.settle()
+            session.project()
+    except Exception as exc:
+        if is_write_attempt(exc):
+            return None
+        raise
+    plain = all(p.event.kind in _PLAIN_OPENING for p in session.pending)
+    if not plain or session.messages.queued:
+        return None
+    return _Prepared(stored, session)
+
+
+_PLAIN_OPENING = frozenset({EventKind.OPENED, EventKind.FLAGGED})
+
+
+def _open_prepared(
+    rt: Tierline,
+    cmd: OpenCase,
+    actor: Actor,
+    when: datetime,
+    active: ActivePolicy,
+    digest: str,
+    account_id: str | None,
+    prepared: _Prepared,
+) -> Opened:
+    with rt.uow() as uow:
+        case_id, stored = uow.cases.next_id_with_account(account_id)
+        changed = stored != prepared.stored
+        if changed or (not cmd.new_case and _same_issue(uow, cmd, account_id, when, active)):
+            # The account changed since, or this contact repeats an open case: decide again,
+            # here, as without preparation.
+            return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
+        _store_account(uow, cmd, account_id, stored, when)
+        session = prepared.session
+        session.rebind(uow, case_id)
+        row = session.write()
         uow.commit()
     return Opened(row, linked=False)
+
+
+def _account_for(cmd: OpenCase, account_id: str | None, stored: Account | None) -> Account | None:
+    """The case's account: as given with the contact, else as stored, else a bare one."""
+    if cmd.account is not None:
+        return cmd.account
+    if account_id and stored is None:
+        return Account(id=account_id, name=account_id)
+    return stored
+
+
+def _store_account(
+    uow: UnitOfWork,
+    cmd: OpenCase,
+    account_id: str | None,
+    stored: Account | None,
+    when: datetime,
+) -> Account | None:
+    """Store the case's account where it is new or the contact brought a changed one."""
+    account = _account_for(cmd, account_id, stored)
+    if account is not None and account != stored:
+        uow.accounts.upsert(account, when)
+    return account
+
+
+def _same_issue(
+    uow: UnitOfWork, cmd: OpenCase, account_id: str | None, when: datetime, active: ActivePolicy
+) -> dict[str, Any] | None:
+    since = when - active.policy.communication.repeat_contact_window
+    return uow.cases.find_same_issue(
+        account_id, cmd.contact_email, cmd.contact_type, cmd.product_area, since
+    )
+
+
+def _open_in(
+    uow: UnitOfWork,
+    rt: Tierline,
+    cmd: OpenCase,
+    actor: Actor,
+    when: datetime,
+    active: ActivePolicy,
+    digest: str,
+    case_id: int | None,
+    stored: Account | None,
+    within: Callable[[CaseSession], None] | None,
+) -> Opened:
+    """Open the case, or count the repeat contact, inside ``uow``'s write transaction."""
+    account_id = _account_id(cmd)
+    account = _store_account(uow, cmd, account_id, stored, when)
+    decision = _route(active, cmd, account)
+    if not cmd.new_case:
+        same = _same_issue(uow, cmd, account_id, when, active)
+        if same is not None:
+            session = CaseSession(rt, uow, same, when, actor)
+            record_inbound(
+                session,
+                cmd.description or cmd.subject,
+                cmd.channel,
+                repeat=True,
+                via="new contact",
+            )
+            if cmd.situation:
+                session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
+            if within is not None:
+                within(session)
+            row = session.finish()
+            uow.commit()
+            return Opened(row, linked=True)
+    session = _new_session(rt, uow, cmd, actor, when, active, digest, account, decision, case_id)
+    if within is not None:
+        session.store()
+        within(session)
+    row = session.finish()
+    uow.commit()
+    return Opened(row, linked=False)
+
+
+def _account_id(cmd: OpenCase) -> str | None:
+    return cmd.account.id if cmd.account else cmd.account_id
 
 
 def _route(active: ActivePolicy, cmd: OpenCase, account: Account | None) -> RouteDecision:

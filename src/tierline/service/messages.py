@@ -121,6 +121,11 @@ class Messenger:
         self._customer: list[_CustomerMessage] = []
         self._people_cache: dict[tuple[str, str | None], list[str]] = {}
 
+    @property
+    def queued(self) -> bool:
+        """Whether notices or customer messages wait for ``flush``."""
+        return bool(self._notices or self._customer)
+
     # ----------------------------------------------------------------- recipients
 
     def resolve(self, relations: Iterable[str]) -> tuple[list[str], list[str]]:

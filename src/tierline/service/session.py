@@ -68,6 +68,7 @@ class CaseSession:
         self.pending: list[PendingEvent] = []
         self.messages = Messenger(rt, uow, self)
         self.clocks: ClockSet | None = None
+        self._projected: dict[str, Any] | None = None  # see ``project``
 
     # ----------------------------------------------------------------- loading
 
@@ -79,6 +80,19 @@ class CaseSession:
         if row is None:
             raise NotFound(f"case {case_id} does not exist")
         return cls(rt, uow, row, now, actor)
+
+    def rebind(self, uow: UnitOfWork, case_id: int) -> None:
+        """Carry a new case prepared in a read-only transaction into the write transaction
+        ``uow``, under the id allocated there. Only a session that has recorded and settled
+        but written nothing, and queued no message, may move: then nothing it holds refers to
+        its id but the fields set here (events, messages and rows take it when written)."""
+        if self.stored or self.messages.queued:
+            raise RuntimeError("only an unwritten new case without queued messages can move")
+        self.uow = uow
+        self.messages.uow = uow
+        self.case_id = case_id
+        self.row["id"] = case_id
+        self.require_state().case_id = str(case_id)
 
     def store(self) -> None:
         """Insert the new case's row now, for work that writes rows referring to it (or reads
@@ -120,6 +134,7 @@ class CaseSession:
                 before = after = None
         self.history.append(ev)
         self.pending.append(PendingEvent(ev, before, after))
+        self._projected = None
         return ev
 
     # ----------------------------------------------------------------- automation
@@ -127,6 +142,16 @@ class CaseSession:
     def finish(self, *, run_triggers: bool = True) -> dict[str, Any]:
         """Run the automation on the recorded events, then write everything."""
         self.settle(run_triggers=run_triggers)
+        return self._write()
+
+    def project(self) -> None:
+        """Work out the case row's projection now, ahead of ``write`` (which then only stores
+        it): a new case prepared before the write lock does this work before taking it."""
+        self._projected = self.projection(self.policy)
+
+    def write(self) -> dict[str, Any]:
+        """Write a session already settled (in an earlier transaction; see ``rebind``)."""
+        assert self.clocks is not None, "settle() first"
         return self._write()
 
     def settle(self, *, run_triggers: bool = True) -> None:
@@ -279,7 +304,8 @@ class CaseSession:
     def _write(self) -> dict[str, Any]:
         """Store the case's projection, its pending events (hashed onto the chain head once)
         and its messages."""
-        values = self.projection(self.policy)
+        values = self._projected or self.projection(self.policy)
+        self._projected = None
         head_seq, head_hash = int(self.row["audit_seq"]), self.row["audit_head"]
         chained = chain(self.case_id, self.pending, head_seq, head_hash, self.now)
         new_case = int(self.row["audit_seq"]) == 0

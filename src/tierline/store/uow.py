@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -30,6 +32,16 @@ from tierline.store.repos import (
 )
 
 _WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def is_write_attempt(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite refusing a write in a guarded unit of work (``query_only``
+    makes it answer ``SQLITE_READONLY``), raised by the driver or wrapped by SQLAlchemy."""
+    err = getattr(exc, "orig", exc)
+    return (
+        isinstance(err, sqlite3.Error)
+        and getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY
+    )
 
 
 class _SQLiteWriteLock:
@@ -83,10 +95,19 @@ def _sqlite_write_lock(engine: Engine) -> _SQLiteWriteLock:
         return lock
 
 
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
 class UnitOfWork:
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, *, readonly: bool = False, guarded: bool = False) -> None:
+        """``readonly``: a deferred ``BEGIN`` on SQLite, without the write lock. ``guarded``
+        (SQLite, with ``readonly``): any attempt to write fails at once (``PRAGMA query_only``;
+        see :func:`is_write_attempt`), for work that must not write and would otherwise take
+        SQLite's write lock outside ours."""
         self.engine = engine
         self.readonly = readonly
+        self._guarded = guarded and readonly and engine.dialect.name == "sqlite"
         self.is_postgres = engine.dialect.name == "postgresql"
         self._conn: Connection | None = None
         self._lock = (
@@ -100,21 +121,29 @@ class UnitOfWork:
         return self._conn
 
     def __enter__(self) -> UnitOfWork:
-        if self._lock is not None:
-            self._lock.acquire()
+        # The connection is taken from the pool before the write lock and given back after it:
+        # the lock is held only while the transaction is open.
+        conn = self.engine.connect()
         try:
-            return self._open()
-        except BaseException:
             if self._lock is not None:
-                self._lock.release()
+                self._lock.acquire()
+            try:
+                return self._open(conn)
+            except BaseException:
+                if self._lock is not None:
+                    self._lock.release()
+                raise
+        except BaseException:
+            conn.close()
             raise
 
-    def _open(self) -> UnitOfWork:
-        conn = self.engine.connect()
+    def _open(self, conn: Connection) -> UnitOfWork:
         if self.readonly:
             conn = conn.execution_options(readonly=True)
         self._conn = conn
         conn.begin()
+        if self._guarded:
+            _driver(conn).execute("PRAGMA query_only = ON")
         c = conn
         self.cases = CaseRepo(c, self.is_postgres)
         self.events = EventLog(c)
@@ -146,12 +175,18 @@ class UnitOfWork:
         conn = self._conn
         self._conn = None
         try:
-            if conn is not None:
-                try:
-                    if conn.in_transaction():
-                        conn.rollback()
-                finally:
-                    conn.close()
+            try:
+                if conn is not None and conn.in_transaction():
+                    conn.rollback()
+                if conn is not None and self._guarded:
+                    try:
+                        _driver(conn).execute("PRAGMA query_only = OFF")
+                    except BaseException:
+                        conn.invalidate()  # never back to the pool still refusing writes
+                        raise
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
         finally:
-            if self._lock is not None:
-                self._lock.release()
+            if conn is not None:
+                conn.close()
