@@ -10,6 +10,7 @@ breach, breach + N, vacuum, approval overdue), priority is reassessed, deadlines
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -311,29 +312,33 @@ class CaseSession:
         new_case = int(self.row["audit_seq"]) == 0
         version = int(self.row["version"])
         values["audit_seq"], values["audit_head"] = chained.seq, chained.head
-        if not self.stored:
-            # A new case's row is written once, complete, with the chain head its events reach;
-            # the events refer to it, so it goes first.
-            self.row = self.uow.cases.insert({**self.row, **values, "version": version + 1})
-            self.stored = True
-            self.uow.events.write(chained)
-        else:
-            self.uow.events.write(chained)
-            if not self.uow.cases.update(self.case_id, values, version):
-                raise Conflict(
-                    f"case {self.case_id} was changed by someone else at the same time; "
-                    "retry the request"
-                )
+        # A new case's row, events and communications are inserts through the driver that
+        # nothing reads back: on PostgreSQL they go in one round trip instead of one each.
+        # (Messages go after: they are written through SQLAlchemy, which reads results.)
+        with self.uow.pipeline() if not self.stored else nullcontext():
+            if not self.stored:
+                # A new case's row is written once, complete, with the chain head its events
+                # reach; the events refer to it, so it goes first.
+                self.row = self.uow.cases.insert({**self.row, **values, "version": version + 1})
+                self.stored = True
+                self.uow.events.write(chained)
+            else:
+                self.uow.events.write(chained)
+                if not self.uow.cases.update(self.case_id, values, version):
+                    raise Conflict(
+                        f"case {self.case_id} was changed by someone else at the same time; "
+                        "retry the request"
+                    )
+            assert self.clocks is not None
+            self.uow.communications.sync(
+                self.case_id,
+                self.clocks,
+                values["next_comm_owner"],
+                values["team"],
+                self.now,
+                new_case=new_case,
+            )
         self.messages.flush([(p.event, s) for p, s in zip(self.pending, chained.seqs, strict=True)])
-        assert self.clocks is not None
-        self.uow.communications.sync(
-            self.case_id,
-            self.clocks,
-            values["next_comm_owner"],
-            values["team"],
-            self.now,
-            new_case=new_case,
-        )
         self.row.update(values)
         self.row["version"] = version + 1
         self.pending = []

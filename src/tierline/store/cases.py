@@ -108,7 +108,8 @@ class CaseRepo:
         clocks and projection were known."""
         dbapi: Any = self.conn.connection.driver_connection
         if self.is_postgres:
-            with dbapi.cursor() as cur:
+            # In a pipeline, the transaction's BEGIN travels with the query: one round trip.
+            with dbapi.pipeline(), dbapi.cursor() as cur:
                 cur.execute(_NEXT_ID_PG, (account_id,))
                 row = cur.fetchone()
         else:

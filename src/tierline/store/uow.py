@@ -10,8 +10,9 @@ import fcntl
 import os
 import sqlite3
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 
@@ -159,6 +160,14 @@ class UnitOfWork:
         self.communications = CommunicationRepo(c)
         self.alerts = AlertRepo(c, self.is_postgres)
         return self
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        """On PostgreSQL, what is sent inside goes in one round trip (psycopg's pipeline mode:
+        results are read at the end, or when a statement's result is asked for); elsewhere
+        nothing changes."""
+        if self.is_postgres:
+            return cast(AbstractContextManager[Any], _driver(self.conn).pipeline())
+        return nullcontext()
 
     def commit(self) -> None:
         self.conn.commit()
