@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -90,7 +91,7 @@ def serve(app: str, url: str, port: int, cwd: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{app} did not start")
 
 
-def body_maker(prefix: str) -> object:
+def body_maker(prefix: str) -> Callable[[int], bytes]:
     def make(i: int) -> bytes:
         return json.dumps(
             {
