@@ -4,10 +4,10 @@ or, for a repeat contact about the same open issue, counting it on the open case
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from tierline.domain.case import Account
@@ -21,6 +21,7 @@ from tierline.service.errors import Invalid
 from tierline.service.people import pick_person
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.service.session import CaseSession
+from tierline.service.write_turns import PREPARING, write_together
 from tierline.store.uow import UnitOfWork, is_write_attempt
 
 
@@ -86,10 +87,23 @@ def open_case(
     digest = rt.ensure_plan(active)
     account_id = _account_id(cmd)
     if within is None and rt.engine.dialect.name == "sqlite":
-        with _PREPARING:
+        with PREPARING:
             prepared = _prepare(rt, cmd, actor, when, active, digest, account_id)
-            if prepared is not None:
-                return _open_prepared(rt, cmd, actor, when, active, digest, account_id, prepared)
+        if prepared is not None:
+            return write_together(
+                rt,
+                partial(
+                    _write_prepared,
+                    rt=rt,
+                    cmd=cmd,
+                    actor=actor,
+                    when=when,
+                    active=active,
+                    digest=digest,
+                    account_id=account_id,
+                    prepared=prepared,
+                ),
+            )
     with rt.uow() as uow:
         case_id: int | None = None
         if cmd.new_case:
@@ -98,15 +112,17 @@ def open_case(
             case_id, stored = uow.cases.next_id_with_account(account_id)
         else:
             stored = uow.accounts.get(account_id) if account_id else None
-        return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, within)
+        opened = _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, within)
+        uow.commit()
+    return opened
 
 
 # SQLite writers take turns on one write lock, so there a new case is prepared first — routed,
 # its opening events recorded, its clocks and triggers settled — in a read-only transaction,
-# and only written under the lock, after checking that what it was prepared from (the account)
-# has not changed. One preparation at a time per process: threads preparing in parallel would
-# keep the lock's holder waiting for the GIL, and hold the lock longer than they saved.
-_PREPARING = threading.Lock()
+# and only written under the lock (with the others its process prepared meanwhile, see
+# write_turns.py), after checking that what it was prepared from has not changed. One
+# preparation at a time per process: threads preparing in parallel would keep the lock's
+# holder waiting for the GIL, and hold the lock longer than they saved.
 _UNALLOCATED = 0  # a prepared case's id until the write transaction allocates it
 
 
@@ -151,7 +167,9 @@ def _prepare(
 _PLAIN_OPENING = frozenset({EventKind.OPENED, EventKind.FLAGGED})
 
 
-def _open_prepared(
+def _write_prepared(
+    uow: UnitOfWork,
+    *,
     rt: Tierline,
     cmd: OpenCase,
     actor: Actor,
@@ -161,19 +179,17 @@ def _open_prepared(
     account_id: str | None,
     prepared: _Prepared,
 ) -> Opened:
-    with rt.uow() as uow:
-        case_id, stored = uow.cases.next_id_with_account(account_id)
-        changed = stored != prepared.stored
-        if changed or (not cmd.new_case and _same_issue(uow, cmd, account_id, when, active)):
-            # The account changed since, or this contact repeats an open case: decide again,
-            # here, as without preparation.
-            return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
-        _store_account(uow, cmd, account_id, stored, when)
-        session = prepared.session
-        session.rebind(uow, case_id)
-        row = session.write()
-        uow.commit()
-    return Opened(row, linked=False)
+    """Write a prepared case in ``uow`` (not committed here: see write_turns.py)."""
+    case_id, stored = uow.cases.next_id_with_account(account_id)
+    changed = stored != prepared.stored
+    if changed or (not cmd.new_case and _same_issue(uow, cmd, account_id, when, active)):
+        # The account changed since, or this contact repeats an open case: decide again, here,
+        # as without preparation.
+        return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
+    _store_account(uow, cmd, account_id, stored, when)
+    session = prepared.session
+    session.rebind(uow, case_id)
+    return Opened(session.write(), linked=False)
 
 
 def _account_for(cmd: OpenCase, account_id: str | None, stored: Account | None) -> Account | None:
@@ -220,7 +236,8 @@ def _open_in(
     stored: Account | None,
     within: Callable[[CaseSession], None] | None,
 ) -> Opened:
-    """Open the case, or count the repeat contact, inside ``uow``'s write transaction."""
+    """Open the case, or count the repeat contact, inside ``uow``'s write transaction (the
+    caller commits)."""
     account_id = _account_id(cmd)
     account = _store_account(uow, cmd, account_id, stored, when)
     decision = _route(active, cmd, account)
@@ -239,16 +256,12 @@ def _open_in(
                 session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
             if within is not None:
                 within(session)
-            row = session.finish()
-            uow.commit()
-            return Opened(row, linked=True)
+            return Opened(session.finish(), linked=True)
     session = _new_session(rt, uow, cmd, actor, when, active, digest, account, decision, case_id)
     if within is not None:
         session.store()
         within(session)
-    row = session.finish()
-    uow.commit()
-    return Opened(row, linked=False)
+    return Opened(session.finish(), linked=False)
 
 
 def _account_id(cmd: OpenCase) -> str | None:
