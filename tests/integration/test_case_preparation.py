@@ -163,3 +163,24 @@ def test_a_guarded_read_only_transaction_refuses_to_write_and_leaves_the_connect
         uow.commit()
     with env.rt.uow(readonly=True) as uow:
         assert uow.accounts.get("hooli") is not None
+
+
+def test_an_account_changed_after_the_process_remembered_it_is_read_again(
+    env: Env, written_prepared: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preparation routes by the account as this process last stored or read it; when it was
+    changed since (here by another writer), the case is decided again under the lock."""
+    first = open_case(env, account_id="umbrella", account=None, new_case=True)
+    assert written_prepared == [first["id"]]  # prepared, and the account remembered
+    with env.rt.uow() as uow:
+        upgraded = Account(id="umbrella", name="umbrella", value=AccountValue.STRATEGIC)
+        uow.accounts.upsert(upgraded, env.clock.now())
+        uow.commit()
+    second = open_case(env, account_id="umbrella", account=None, new_case=True)
+    assert written_prepared == [first["id"]]  # the remembered account was stale: not used
+    monkeypatch.setattr(case_opening, "_prepare", lambda *a, **k: None)
+    direct = open_case(env, account_id="umbrella", account=None, new_case=True)
+    assert normalised(stored(env, second), second["id"], "umbrella") == normalised(
+        stored(env, direct), direct["id"], "umbrella"
+    )
+    assert second["priority"] != first["priority"] or second["team"] != first["team"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
@@ -128,8 +128,49 @@ _UNALLOCATED = 0  # a prepared case's id until the write transaction allocates i
 
 @dataclass
 class _Prepared:
-    stored: Account | None  # the account as it was read
+    stored: Account | None  # the account as it was read (or remembered)
     session: CaseSession
+
+
+@dataclass(frozen=True)
+class _Known:
+    account: Account | None
+
+
+#: Each account as this process last found it stored, by (engine, account id). A preparation
+#: routes by it without reading; the write re-reads the account under the lock anyway and
+#: decides again if it changed, so a stale entry costs a redo, never a wrong case.
+_KNOWN_ACCOUNTS: dict[tuple[int, str], _Known] = {}
+
+
+def _remember_account(rt: Tierline, account_id: str | None, account: Account | None) -> None:
+    if account_id:
+        if len(_KNOWN_ACCOUNTS) >= 20_000:
+            _KNOWN_ACCOUNTS.clear()
+        _KNOWN_ACCOUNTS[(id(rt.engine), account_id)] = _Known(account)
+
+
+class _ReadOnDemand:
+    """A guarded read-only unit of work, begun only if the preparation reads something: with
+    its account remembered and its owner the opening agent, a new case reads nothing."""
+
+    def __init__(self, rt: Tierline) -> None:
+        self._rt = rt
+        self._uow: UnitOfWork | None = None
+
+    def __enter__(self) -> _ReadOnDemand:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if self._uow is None:
+            uow = self._rt.uow(readonly=True, guarded=True)
+            uow.__enter__()
+            self._uow = uow
+        return getattr(self._uow, name)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._uow is not None:
+            self._uow.__exit__(*exc)
 
 
 def _prepare(
@@ -145,12 +186,27 @@ def _prepare(
     its row, events and communications (a trigger fired, a clock stage came due, a message
     was queued): that is left to the write transaction, which does it all again."""
     try:
-        with rt.uow(readonly=True, guarded=True) as ro:
-            _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
+        with _ReadOnDemand(rt) as ro:
+            known = _KNOWN_ACCOUNTS.get((id(rt.engine), account_id)) if account_id else None
+            if known is not None:
+                stored = known.account
+            elif account_id:
+                _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
+            else:
+                stored = None
             account = _account_for(cmd, account_id, stored)
             decision = _route(active, cmd, account)
             session = _new_session(
-                rt, ro, cmd, actor, when, active, digest, account, decision, _UNALLOCATED
+                rt,
+                cast(UnitOfWork, ro),
+                cmd,
+                actor,
+                when,
+                active,
+                digest,
+                account,
+                decision,
+                _UNALLOCATED,
             )
             session.settle()
             session.project()
@@ -185,8 +241,9 @@ def _write_prepared(
     if changed or (not cmd.new_case and _same_issue(uow, cmd, account_id, when, active)):
         # The account changed since, or this contact repeats an open case: decide again, here,
         # as without preparation.
+        _KNOWN_ACCOUNTS.pop((id(rt.engine), account_id or ""), None)
         return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
-    _store_account(uow, cmd, account_id, stored, when)
+    _remember_account(rt, account_id, _store_account(uow, cmd, account_id, stored, when))
     session = prepared.session
     session.rebind(uow, case_id)
     return Opened(session.write(), linked=False)
