@@ -108,8 +108,7 @@ class CaseRepo:
         clocks and projection were known."""
         dbapi: Any = self.conn.connection.driver_connection
         if self.is_postgres:
-            # In a pipeline, the transaction's BEGIN travels with the query: one round trip.
-            with dbapi.pipeline(), dbapi.cursor() as cur:
+            with dbapi.cursor() as cur:
                 cur.execute(_NEXT_ID_PG, (account_id,))
                 row = cur.fetchone()
         else:
