@@ -1,7 +1,7 @@
-"""On SQLite a new case is prepared in a read-only transaction and only written under the write
-lock (service/case_opening.py). What is stored must be exactly what opening it inside the write
-transaction stores, and whatever the preparation read that changed before the lock was taken
-must be decided again."""
+"""On SQLite a new case is prepared before the write lock, without writing, and only written
+under it (service/case_preparation.py). What is stored must be exactly what opening it inside
+the write transaction stores, and whatever the preparation read or remembered that changed
+before the lock was taken must be decided again."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tierline.domain.case import Account
 from tierline.domain.vocabulary import AccountValue
-from tierline.service import case_opening
+from tierline.service import case_preparation
 from tierline.store.db import make_engine
 from tierline.store.tables import communications
 from tierline.store.uow import is_write_attempt
@@ -39,13 +39,13 @@ def env(sqlite_template: Path, tmp_path: Path) -> Iterator[Env]:
 def written_prepared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Ids of the cases written from a preparation."""
     seen: list[int] = []
-    real = case_opening.CaseSession.rebind
+    real = case_preparation.CaseSession.rebind
 
     def rebind(self: Any, uow: Any, case_id: int) -> None:
         seen.append(case_id)
         real(self, uow, case_id)
 
-    monkeypatch.setattr(case_opening.CaseSession, "rebind", rebind)
+    monkeypatch.setattr(case_preparation.CaseSession, "rebind", rebind)
     return seen
 
 
@@ -102,7 +102,7 @@ def test_a_prepared_case_is_stored_as_one_opened_under_the_lock(
     results: dict[bool, list[str]] = {}
     for prepared in (True, False):
         if not prepared:
-            monkeypatch.setattr(case_opening, "_prepare", lambda *a, **k: None)
+            monkeypatch.setattr(case_preparation, "prepare", lambda *a, **k: None)
         results[prepared] = []
         expected = []
         for n, (story, plain) in enumerate(STORIES):
@@ -128,7 +128,7 @@ def test_an_account_changed_while_the_case_was_prepared_is_decided_again(
     with env.rt.uow() as uow:
         uow.accounts.upsert(Account(id="globex", name="Globex"), env.clock.now())
         uow.commit()
-    real = case_opening._prepare
+    real = case_preparation.prepare
 
     def prepare_then_change(*args: Any, **kw: Any) -> Any:
         prepared = real(*args, **kw)
@@ -138,10 +138,10 @@ def test_an_account_changed_while_the_case_was_prepared_is_decided_again(
             uow.commit()
         return prepared
 
-    monkeypatch.setattr(case_opening, "_prepare", prepare_then_change)
+    monkeypatch.setattr(case_preparation, "prepare", prepare_then_change)
     raced = open_case(env, account_id="globex", account=None, new_case=True)
     assert written_prepared == []  # the preparation was not used
-    monkeypatch.setattr(case_opening, "_prepare", lambda *a, **k: None)
+    monkeypatch.setattr(case_preparation, "prepare", lambda *a, **k: None)
     direct = open_case(env, account_id="globex", account=None, new_case=True)
     assert normalised(stored(env, raced), raced["id"], "globex") == normalised(
         stored(env, direct), direct["id"], "globex"
@@ -178,7 +178,7 @@ def test_an_account_changed_after_the_process_remembered_it_is_read_again(
         uow.commit()
     second = open_case(env, account_id="umbrella", account=None, new_case=True)
     assert written_prepared == [first["id"]]  # the remembered account was stale: not used
-    monkeypatch.setattr(case_opening, "_prepare", lambda *a, **k: None)
+    monkeypatch.setattr(case_preparation, "prepare", lambda *a, **k: None)
     direct = open_case(env, account_id="umbrella", account=None, new_case=True)
     assert normalised(stored(env, second), second["id"], "umbrella") == normalised(
         stored(env, direct), direct["id"], "umbrella"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
@@ -22,7 +22,7 @@ from tierline.service.people import pick_person
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.service.session import CaseSession
 from tierline.service.write_turns import PREPARING, write_together
-from tierline.store.uow import UnitOfWork, is_write_attempt
+from tierline.store.uow import UnitOfWork
 
 
 @dataclass
@@ -85,15 +85,18 @@ def open_case(
     if cmd.affected_customers < 1 or cmd.affected_customers > 10_000_000:
         raise Invalid("affected_customers must be between 1 and 10,000,000")
     digest = rt.ensure_plan(active)
-    account_id = _account_id(cmd)
+    account_id = account_id_of(cmd)
     if within is None and rt.engine.dialect.name == "sqlite":
+        # Prepared before SQLite's one write lock, written under it with others (see there).
+        from tierline.service import case_preparation as preparation
+
         with PREPARING:
-            prepared = _prepare(rt, cmd, actor, when, active, digest, account_id)
+            prepared = preparation.prepare(rt, cmd, actor, when, active, digest, account_id)
         if prepared is not None:
             return write_together(
                 rt,
                 partial(
-                    _write_prepared,
+                    preparation.write_prepared,
                     rt=rt,
                     cmd=cmd,
                     actor=actor,
@@ -112,144 +115,12 @@ def open_case(
             case_id, stored = uow.cases.next_id_with_account(account_id)
         else:
             stored = uow.accounts.get(account_id) if account_id else None
-        opened = _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, within)
+        opened = open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, within)
         uow.commit()
     return opened
 
 
-# SQLite writers take turns on one write lock, so there a new case is prepared first — routed,
-# its opening events recorded, its clocks and triggers settled — in a read-only transaction,
-# and only written under the lock (with the others its process prepared meanwhile, see
-# write_turns.py), after checking that what it was prepared from has not changed. One
-# preparation at a time per process: threads preparing in parallel would keep the lock's
-# holder waiting for the GIL, and hold the lock longer than they saved.
-_UNALLOCATED = 0  # a prepared case's id until the write transaction allocates it
-
-
-@dataclass
-class _Prepared:
-    stored: Account | None  # the account as it was read (or remembered)
-    session: CaseSession
-
-
-@dataclass(frozen=True)
-class _Known:
-    account: Account | None
-
-
-#: Each account as this process last found it stored, by (engine, account id). A preparation
-#: routes by it without reading; the write re-reads the account under the lock anyway and
-#: decides again if it changed, so a stale entry costs a redo, never a wrong case.
-_KNOWN_ACCOUNTS: dict[tuple[int, str], _Known] = {}
-
-
-def _remember_account(rt: Tierline, account_id: str | None, account: Account | None) -> None:
-    if account_id:
-        if len(_KNOWN_ACCOUNTS) >= 20_000:
-            _KNOWN_ACCOUNTS.clear()
-        _KNOWN_ACCOUNTS[(id(rt.engine), account_id)] = _Known(account)
-
-
-class _ReadOnDemand:
-    """A guarded read-only unit of work, begun only if the preparation reads something: with
-    its account remembered and its owner the opening agent, a new case reads nothing."""
-
-    def __init__(self, rt: Tierline) -> None:
-        self._rt = rt
-        self._uow: UnitOfWork | None = None
-
-    def __enter__(self) -> _ReadOnDemand:
-        return self
-
-    def __getattr__(self, name: str) -> Any:
-        if self._uow is None:
-            uow = self._rt.uow(readonly=True, guarded=True)
-            uow.__enter__()
-            self._uow = uow
-        return getattr(self._uow, name)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._uow is not None:
-            self._uow.__exit__(*exc)
-
-
-def _prepare(
-    rt: Tierline,
-    cmd: OpenCase,
-    actor: Actor,
-    when: datetime,
-    active: ActivePolicy,
-    digest: str,
-    account_id: str | None,
-) -> _Prepared | None:
-    """A new case settled without writing, or None where opening it writes or sends more than
-    its row, events and communications (a trigger fired, a clock stage came due, a message
-    was queued): that is left to the write transaction, which does it all again."""
-    try:
-        with _ReadOnDemand(rt) as ro:
-            known = _KNOWN_ACCOUNTS.get((id(rt.engine), account_id)) if account_id else None
-            if known is not None:
-                stored = known.account
-            elif account_id:
-                _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
-            else:
-                stored = None
-            account = _account_for(cmd, account_id, stored)
-            decision = _route(active, cmd, account)
-            session = _new_session(
-                rt,
-                cast(UnitOfWork, ro),
-                cmd,
-                actor,
-                when,
-                active,
-                digest,
-                account,
-                decision,
-                _UNALLOCATED,
-            )
-            session.settle()
-            session.project()
-    except Exception as exc:
-        if is_write_attempt(exc):
-            return None
-        raise
-    plain = all(p.event.kind in _PLAIN_OPENING for p in session.pending)
-    if not plain or session.messages.queued:
-        return None
-    return _Prepared(stored, session)
-
-
-_PLAIN_OPENING = frozenset({EventKind.OPENED, EventKind.FLAGGED})
-
-
-def _write_prepared(
-    uow: UnitOfWork,
-    *,
-    rt: Tierline,
-    cmd: OpenCase,
-    actor: Actor,
-    when: datetime,
-    active: ActivePolicy,
-    digest: str,
-    account_id: str | None,
-    prepared: _Prepared,
-) -> Opened:
-    """Write a prepared case in ``uow`` (not committed here: see write_turns.py)."""
-    case_id, stored = uow.cases.next_id_with_account(account_id)
-    changed = stored != prepared.stored
-    if changed or (not cmd.new_case and _same_issue(uow, cmd, account_id, when, active)):
-        # The account changed since, or this contact repeats an open case: decide again, here,
-        # as without preparation.
-        _KNOWN_ACCOUNTS.pop((id(rt.engine), account_id or ""), None)
-        return _open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
-    _remember_account(rt, account_id, _store_account(uow, cmd, account_id, stored, when))
-    session = prepared.session
-    session.rebind(uow, case_id)
-    return Opened(session.write(), linked=False)
-
-
-def _account_for(cmd: OpenCase, account_id: str | None, stored: Account | None) -> Account | None:
+def account_for(cmd: OpenCase, account_id: str | None, stored: Account | None) -> Account | None:
     """The case's account: as given with the contact, else as stored, else a bare one."""
     if cmd.account is not None:
         return cmd.account
@@ -258,7 +129,7 @@ def _account_for(cmd: OpenCase, account_id: str | None, stored: Account | None) 
     return stored
 
 
-def _store_account(
+def store_account(
     uow: UnitOfWork,
     cmd: OpenCase,
     account_id: str | None,
@@ -266,13 +137,13 @@ def _store_account(
     when: datetime,
 ) -> Account | None:
     """Store the case's account where it is new or the contact brought a changed one."""
-    account = _account_for(cmd, account_id, stored)
+    account = account_for(cmd, account_id, stored)
     if account is not None and account != stored:
         uow.accounts.upsert(account, when)
     return account
 
 
-def _same_issue(
+def same_issue(
     uow: UnitOfWork, cmd: OpenCase, account_id: str | None, when: datetime, active: ActivePolicy
 ) -> dict[str, Any] | None:
     since = when - active.policy.communication.repeat_contact_window
@@ -281,7 +152,7 @@ def _same_issue(
     )
 
 
-def _open_in(
+def open_in(
     uow: UnitOfWork,
     rt: Tierline,
     cmd: OpenCase,
@@ -295,11 +166,11 @@ def _open_in(
 ) -> Opened:
     """Open the case, or count the repeat contact, inside ``uow``'s write transaction (the
     caller commits)."""
-    account_id = _account_id(cmd)
-    account = _store_account(uow, cmd, account_id, stored, when)
-    decision = _route(active, cmd, account)
+    account_id = account_id_of(cmd)
+    account = store_account(uow, cmd, account_id, stored, when)
+    decision = route_case(active, cmd, account)
     if not cmd.new_case:
-        same = _same_issue(uow, cmd, account_id, when, active)
+        same = same_issue(uow, cmd, account_id, when, active)
         if same is not None:
             session = CaseSession(rt, uow, same, when, actor)
             record_inbound(
@@ -314,18 +185,18 @@ def _open_in(
             if within is not None:
                 within(session)
             return Opened(session.finish(), linked=True)
-    session = _new_session(rt, uow, cmd, actor, when, active, digest, account, decision, case_id)
+    session = new_session(rt, uow, cmd, actor, when, active, digest, account, decision, case_id)
     if within is not None:
         session.store()
         within(session)
     return Opened(session.finish(), linked=False)
 
 
-def _account_id(cmd: OpenCase) -> str | None:
+def account_id_of(cmd: OpenCase) -> str | None:
     return cmd.account.id if cmd.account else cmd.account_id
 
 
-def _route(active: ActivePolicy, cmd: OpenCase, account: Account | None) -> RouteDecision:
+def route_case(active: ActivePolicy, cmd: OpenCase, account: Account | None) -> RouteDecision:
     try:
         return route(
             active.policy,
@@ -339,7 +210,7 @@ def _route(active: ActivePolicy, cmd: OpenCase, account: Account | None) -> Rout
         raise Invalid(str(exc)) from None
 
 
-def _new_session(
+def new_session(
     rt: Tierline,
     uow: UnitOfWork,
     cmd: OpenCase,

@@ -1,0 +1,157 @@
+"""Opening a new case on SQLite: prepared before the write lock, written under it.
+
+SQLite writers take turns on one write lock, so there a new case is prepared first (routed,
+its opening events recorded, its clocks and triggers settled, its row projected) without
+writing, and only written under the lock, together with the others its process prepared
+meanwhile (write_turns.py), after checking that what it was prepared from has not changed.
+One preparation at a time per process (``PREPARING``): threads preparing in parallel would keep
+the lock's holder waiting for the GIL, and hold the lock longer than they saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from tierline.domain.case import Account
+from tierline.domain.events import EventKind
+from tierline.service.actors import Actor
+from tierline.service.case_opening import (
+    OpenCase,
+    Opened,
+    account_for,
+    new_session,
+    open_in,
+    route_case,
+    same_issue,
+    store_account,
+)
+from tierline.service.runtime import ActivePolicy, Tierline
+from tierline.service.session import CaseSession
+from tierline.store.uow import UnitOfWork, is_write_attempt
+
+_UNALLOCATED = 0  # a prepared case's id until the write transaction allocates it
+
+
+@dataclass
+class Prepared:
+    stored: Account | None  # the account as it was read (or remembered)
+    session: CaseSession
+
+
+@dataclass(frozen=True)
+class _Known:
+    account: Account | None
+
+
+#: Each account as this process last found it stored, by (engine, account id). A preparation
+#: routes by it without reading; the write re-reads the account under the lock anyway and
+#: decides again if it changed, so a stale entry costs a redo, never a wrong case.
+_KNOWN_ACCOUNTS: dict[tuple[int, str], _Known] = {}
+
+
+def _remember_account(rt: Tierline, account_id: str | None, account: Account | None) -> None:
+    if account_id:
+        if len(_KNOWN_ACCOUNTS) >= 20_000:
+            _KNOWN_ACCOUNTS.clear()
+        _KNOWN_ACCOUNTS[(id(rt.engine), account_id)] = _Known(account)
+
+
+class _ReadOnDemand:
+    """A guarded read-only unit of work, begun only if the preparation reads something: with
+    its account remembered and its owner the opening agent, a new case reads nothing."""
+
+    def __init__(self, rt: Tierline) -> None:
+        self._rt = rt
+        self._uow: UnitOfWork | None = None
+
+    def __enter__(self) -> _ReadOnDemand:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if self._uow is None:
+            uow = self._rt.uow(readonly=True, guarded=True)
+            uow.__enter__()
+            self._uow = uow
+        return getattr(self._uow, name)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._uow is not None:
+            self._uow.__exit__(*exc)
+
+
+def prepare(
+    rt: Tierline,
+    cmd: OpenCase,
+    actor: Actor,
+    when: datetime,
+    active: ActivePolicy,
+    digest: str,
+    account_id: str | None,
+) -> Prepared | None:
+    """A new case settled without writing, or None where opening it writes or sends more than
+    its row, events and communications (a trigger fired, a clock stage came due, a message
+    was queued): that is left to the write transaction, which does it all again."""
+    try:
+        with _ReadOnDemand(rt) as ro:
+            known = _KNOWN_ACCOUNTS.get((id(rt.engine), account_id)) if account_id else None
+            if known is not None:
+                stored = known.account
+            elif account_id:
+                _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
+            else:
+                stored = None
+            account = account_for(cmd, account_id, stored)
+            decision = route_case(active, cmd, account)
+            session = new_session(
+                rt,
+                cast(UnitOfWork, ro),
+                cmd,
+                actor,
+                when,
+                active,
+                digest,
+                account,
+                decision,
+                _UNALLOCATED,
+            )
+            session.settle()
+            session.project()
+    except Exception as exc:
+        if is_write_attempt(exc):
+            return None
+        raise
+    plain = all(p.event.kind in _PLAIN_OPENING for p in session.pending)
+    if not plain or session.messages.queued:
+        return None
+    return Prepared(stored, session)
+
+
+_PLAIN_OPENING = frozenset({EventKind.OPENED, EventKind.FLAGGED})
+
+
+def write_prepared(
+    uow: UnitOfWork,
+    *,
+    rt: Tierline,
+    cmd: OpenCase,
+    actor: Actor,
+    when: datetime,
+    active: ActivePolicy,
+    digest: str,
+    account_id: str | None,
+    prepared: Prepared,
+) -> Opened:
+    """Write a prepared case in ``uow`` (not committed here: see write_turns.py)."""
+    case_id, stored = uow.cases.next_id_with_account(account_id)
+    changed = stored != prepared.stored
+    if changed or (not cmd.new_case and same_issue(uow, cmd, account_id, when, active)):
+        # The account changed since, or this contact repeats an open case: decide again, here,
+        # as without preparation.
+        _KNOWN_ACCOUNTS.pop((id(rt.engine), account_id or ""), None)
+        return open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
+    _remember_account(rt, account_id, store_account(uow, cmd, account_id, stored, when))
+    session = prepared.session
+    session.rebind(uow, case_id)
+    return Opened(session.write(), linked=False)
