@@ -10,9 +10,12 @@ the lock's holder waiting for the GIL, and hold the lock longer than they saved.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
+
+from sqlalchemy import Engine
 
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
@@ -45,17 +48,26 @@ class _Known:
     account: Account | None
 
 
-#: Each account as this process last found it stored, by (engine, account id). A preparation
-#: routes by it without reading; the write re-reads the account under the lock anyway and
-#: decides again if it changed, so a stale entry costs a redo, never a wrong case.
-_KNOWN_ACCOUNTS: dict[tuple[int, str], _Known] = {}
+#: Each account as this process last found it stored, per engine (a disposed engine's go with
+#: it), by account id. A preparation routes by it without reading; the write re-reads the
+#: account under the lock anyway and decides again if it changed, so a stale entry costs a
+#: redo, never a wrong case.
+_KNOWN_ACCOUNTS: weakref.WeakKeyDictionary[Engine, dict[str, _Known]] = weakref.WeakKeyDictionary()
+
+
+def _known_accounts(rt: Tierline) -> dict[str, _Known]:
+    known = _KNOWN_ACCOUNTS.get(rt.engine)
+    if known is None:
+        known = _KNOWN_ACCOUNTS.setdefault(rt.engine, {})
+    return known
 
 
 def _remember_account(rt: Tierline, account_id: str | None, account: Account | None) -> None:
     if account_id:
-        if len(_KNOWN_ACCOUNTS) >= 20_000:
-            _KNOWN_ACCOUNTS.clear()
-        _KNOWN_ACCOUNTS[(id(rt.engine), account_id)] = _Known(account)
+        known = _known_accounts(rt)
+        if len(known) >= 20_000:
+            known.clear()
+        known[account_id] = _Known(account)
 
 
 class _ReadOnDemand:
@@ -95,7 +107,7 @@ def prepare(
     was queued): that is left to the write transaction, which does it all again."""
     try:
         with _ReadOnDemand(rt) as ro:
-            known = _KNOWN_ACCOUNTS.get((id(rt.engine), account_id)) if account_id else None
+            known = _known_accounts(rt).get(account_id) if account_id else None
             if known is not None:
                 stored = known.account
             elif account_id:
@@ -149,7 +161,7 @@ def write_prepared(
     if changed or (not cmd.new_case and same_issue(uow, cmd, account_id, when, active)):
         # The account changed since, or this contact repeats an open case: decide again, here,
         # as without preparation.
-        _KNOWN_ACCOUNTS.pop((id(rt.engine), account_id or ""), None)
+        _known_accounts(rt).pop(account_id or "", None)
         return open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
     _remember_account(rt, account_id, store_account(uow, cmd, account_id, stored, when))
     session = prepared.session

@@ -20,9 +20,12 @@ preparation saved.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Engine
 
 from tierline.service.runtime import Tierline
 from tierline.store.uow import UnitOfWork
@@ -50,16 +53,16 @@ class _Queue:
         self.turn = False  # a turn is under way or handed over
 
 
-_QUEUES: dict[int, _Queue] = {}
+#: One queue per engine (a disposed engine's goes with it).
+_QUEUES: weakref.WeakKeyDictionary[Engine, _Queue] = weakref.WeakKeyDictionary()
 _QUEUES_GUARD = threading.Lock()
 
 
 def _queue(rt: Tierline) -> _Queue:
-    key = id(rt.engine)
-    queue = _QUEUES.get(key)
+    queue = _QUEUES.get(rt.engine)
     if queue is None:
         with _QUEUES_GUARD:
-            queue = _QUEUES.setdefault(key, _Queue())
+            queue = _QUEUES.setdefault(rt.engine, _Queue())
     return queue
 
 
