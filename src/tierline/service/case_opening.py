@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from tierline.domain.case import Account
@@ -53,6 +52,22 @@ class Opened:
     linked: bool  # True: the contact repeated an open case and was counted there
 
 
+@dataclass(frozen=True)
+class Opening:
+    """One contact being opened as a case: what every step of opening it decides from."""
+
+    rt: Tierline
+    cmd: OpenCase
+    actor: Actor
+    when: datetime
+    active: ActivePolicy
+    digest: str  # the active policy's stored plan
+
+    @property
+    def account_id(self) -> str | None:
+        return self.cmd.account.id if self.cmd.account else self.cmd.account_id
+
+
 def situation_flag(rt: Tierline, situation: str) -> dict[str, Any]:
     """The FLAGGED data a situation stands for (what triggers look at)."""
     policy = rt.active().policy
@@ -84,95 +99,70 @@ def open_case(
     active = rt.active()
     if cmd.affected_customers < 1 or cmd.affected_customers > 10_000_000:
         raise Invalid("affected_customers must be between 1 and 10,000,000")
-    digest = rt.ensure_plan(active)
-    account_id = account_id_of(cmd)
+    o = Opening(rt, cmd, actor, when, active, rt.ensure_plan(active))
     if within is None and rt.engine.dialect.name == "sqlite":
         # Prepared before SQLite's one write lock, written under it with others (see there).
         from tierline.service import case_preparation as preparation
 
         with PREPARING:
-            prepared = preparation.prepare(rt, cmd, actor, when, active, digest, account_id)
+            prepared = preparation.prepare(o)
         if prepared is not None:
-            return write_together(
-                rt,
-                partial(
-                    preparation.write_prepared,
-                    rt=rt,
-                    cmd=cmd,
-                    actor=actor,
-                    when=when,
-                    active=active,
-                    digest=digest,
-                    account_id=account_id,
-                    prepared=prepared,
-                ),
-            )
+            return write_together(rt, lambda uow: preparation.write_prepared(uow, o, prepared))
     with rt.uow() as uow:
         case_id: int | None = None
         if cmd.new_case:
             # No repeat-contact lookup: the case's id comes with the account, and the row is
             # written once, complete, when the session finishes.
-            case_id, stored = uow.cases.next_id_with_account(account_id)
+            case_id, stored = uow.cases.next_id_with_account(o.account_id)
         else:
-            stored = uow.accounts.get(account_id) if account_id else None
-        opened = open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, within)
+            stored = uow.accounts.get(o.account_id) if o.account_id else None
+        opened = open_in(uow, o, case_id, stored, within)
         uow.commit()
     return opened
 
 
-def account_for(cmd: OpenCase, account_id: str | None, stored: Account | None) -> Account | None:
+def account_for(o: Opening, stored: Account | None) -> Account | None:
     """The case's account: as given with the contact, else as stored, else a bare one."""
-    if cmd.account is not None:
-        return cmd.account
-    if account_id and stored is None:
-        return Account(id=account_id, name=account_id)
+    if o.cmd.account is not None:
+        return o.cmd.account
+    if o.account_id and stored is None:
+        return Account(id=o.account_id, name=o.account_id)
     return stored
 
 
-def store_account(
-    uow: UnitOfWork,
-    cmd: OpenCase,
-    account_id: str | None,
-    stored: Account | None,
-    when: datetime,
-) -> Account | None:
+def store_account(uow: UnitOfWork, o: Opening, stored: Account | None) -> Account | None:
     """Store the case's account where it is new or the contact brought a changed one."""
-    account = account_for(cmd, account_id, stored)
+    account = account_for(o, stored)
     if account is not None and account != stored:
-        uow.accounts.upsert(account, when)
+        uow.accounts.upsert(account, o.when)
     return account
 
 
-def same_issue(
-    uow: UnitOfWork, cmd: OpenCase, account_id: str | None, when: datetime, active: ActivePolicy
-) -> dict[str, Any] | None:
-    since = when - active.policy.communication.repeat_contact_window
+def same_issue(uow: UnitOfWork, o: Opening) -> dict[str, Any] | None:
+    """The open case this contact repeats, if any (R-CASE-4)."""
+    cmd = o.cmd
+    since = o.when - o.active.policy.communication.repeat_contact_window
     return uow.cases.find_same_issue(
-        account_id, cmd.contact_email, cmd.contact_type, cmd.product_area, since
+        o.account_id, cmd.contact_email, cmd.contact_type, cmd.product_area, since
     )
 
 
 def open_in(
     uow: UnitOfWork,
-    rt: Tierline,
-    cmd: OpenCase,
-    actor: Actor,
-    when: datetime,
-    active: ActivePolicy,
-    digest: str,
+    o: Opening,
     case_id: int | None,
     stored: Account | None,
     within: Callable[[CaseSession], None] | None,
 ) -> Opened:
     """Open the case, or count the repeat contact, inside ``uow``'s write transaction (the
     caller commits)."""
-    account_id = account_id_of(cmd)
-    account = store_account(uow, cmd, account_id, stored, when)
-    decision = route_case(active, cmd, account)
+    cmd = o.cmd
+    account = store_account(uow, o, stored)
+    decision = route_case(o, account)
     if not cmd.new_case:
-        same = same_issue(uow, cmd, account_id, when, active)
+        same = same_issue(uow, o)
         if same is not None:
-            session = CaseSession(rt, uow, same, when, actor)
+            session = CaseSession(o.rt, uow, same, o.when, o.actor)
             record_inbound(
                 session,
                 cmd.description or cmd.subject,
@@ -181,25 +171,22 @@ def open_in(
                 via="new contact",
             )
             if cmd.situation:
-                session.record(EventKind.FLAGGED, situation_flag(rt, cmd.situation))
+                session.record(EventKind.FLAGGED, situation_flag(o.rt, cmd.situation))
             if within is not None:
                 within(session)
             return Opened(session.finish(), linked=True)
-    session = new_session(rt, uow, cmd, actor, when, active, digest, account, decision, case_id)
+    session = new_session(uow, o, account, decision, case_id)
     if within is not None:
         session.store()
         within(session)
     return Opened(session.finish(), linked=False)
 
 
-def account_id_of(cmd: OpenCase) -> str | None:
-    return cmd.account.id if cmd.account else cmd.account_id
-
-
-def route_case(active: ActivePolicy, cmd: OpenCase, account: Account | None) -> RouteDecision:
+def route_case(o: Opening, account: Account | None) -> RouteDecision:
+    cmd = o.cmd
     try:
         return route(
-            active.policy,
+            o.active.policy,
             cmd.contact_type,
             cmd.severity,
             cmd.channel,
@@ -211,18 +198,14 @@ def route_case(active: ActivePolicy, cmd: OpenCase, account: Account | None) -> 
 
 
 def new_session(
-    rt: Tierline,
     uow: UnitOfWork,
-    cmd: OpenCase,
-    actor: Actor,
-    when: datetime,
-    active: ActivePolicy,
-    digest: str,
+    o: Opening,
     account: Account | None,
     decision: RouteDecision,
     case_id: int | None,
 ) -> CaseSession:
     """The new case's session with its opening events recorded (nothing settled yet)."""
+    rt, cmd, actor, when, active, digest = o.rt, o.cmd, o.actor, o.when, o.active, o.digest
     policy = active.policy
     owner = None
     if decision.team:

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Engine
 
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
-from tierline.service.actors import Actor
 from tierline.service.case_opening import (
-    OpenCase,
     Opened,
+    Opening,
     account_for,
     new_session,
     open_in,
@@ -30,7 +28,7 @@ from tierline.service.case_opening import (
     same_issue,
     store_account,
 )
-from tierline.service.runtime import ActivePolicy, Tierline
+from tierline.service.runtime import Tierline
 from tierline.service.session import CaseSession
 from tierline.store.uow import UnitOfWork, is_write_attempt
 
@@ -93,18 +91,11 @@ class _ReadOnDemand:
             self._uow.__exit__(*exc)
 
 
-def prepare(
-    rt: Tierline,
-    cmd: OpenCase,
-    actor: Actor,
-    when: datetime,
-    active: ActivePolicy,
-    digest: str,
-    account_id: str | None,
-) -> Prepared | None:
+def prepare(o: Opening) -> Prepared | None:
     """A new case settled without writing, or None where opening it writes or sends more than
     its row, events and communications (a trigger fired, a clock stage came due, a message
     was queued): that is left to the write transaction, which does it all again."""
+    rt, account_id = o.rt, o.account_id
     try:
         with _ReadOnDemand(rt) as ro:
             known = _known_accounts(rt).get(account_id) if account_id else None
@@ -114,20 +105,9 @@ def prepare(
                 _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
             else:
                 stored = None
-            account = account_for(cmd, account_id, stored)
-            decision = route_case(active, cmd, account)
-            session = new_session(
-                rt,
-                cast(UnitOfWork, ro),
-                cmd,
-                actor,
-                when,
-                active,
-                digest,
-                account,
-                decision,
-                _UNALLOCATED,
-            )
+            account = account_for(o, stored)
+            decision = route_case(o, account)
+            session = new_session(cast(UnitOfWork, ro), o, account, decision, _UNALLOCATED)
             session.settle()
             session.project()
     except Exception as exc:
@@ -143,27 +123,16 @@ def prepare(
 _PLAIN_OPENING = frozenset({EventKind.OPENED, EventKind.FLAGGED})
 
 
-def write_prepared(
-    uow: UnitOfWork,
-    *,
-    rt: Tierline,
-    cmd: OpenCase,
-    actor: Actor,
-    when: datetime,
-    active: ActivePolicy,
-    digest: str,
-    account_id: str | None,
-    prepared: Prepared,
-) -> Opened:
+def write_prepared(uow: UnitOfWork, o: Opening, prepared: Prepared) -> Opened:
     """Write a prepared case in ``uow`` (not committed here: see write_turns.py)."""
-    case_id, stored = uow.cases.next_id_with_account(account_id)
+    case_id, stored = uow.cases.next_id_with_account(o.account_id)
     changed = stored != prepared.stored
-    if changed or (not cmd.new_case and same_issue(uow, cmd, account_id, when, active)):
+    if changed or (not o.cmd.new_case and same_issue(uow, o)):
         # The account changed since, or this contact repeats an open case: decide again, here,
         # as without preparation.
-        _known_accounts(rt).pop(account_id or "", None)
-        return open_in(uow, rt, cmd, actor, when, active, digest, case_id, stored, None)
-    _remember_account(rt, account_id, store_account(uow, cmd, account_id, stored, when))
+        _known_accounts(o.rt).pop(o.account_id or "", None)
+        return open_in(uow, o, case_id, stored, None)
+    _remember_account(o.rt, o.account_id, store_account(uow, o, stored))
     session = prepared.session
     session.rebind(uow, case_id)
     return Opened(session.write(), linked=False)
