@@ -100,13 +100,17 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def sqlite_copy(template: Path, folder: Path) -> Engine:
+    """An engine on a fresh copy of the migrated template database."""
+    path = folder / "tierline.db"
+    shutil.copy(template, path)
+    return make_engine(f"sqlite:///{path}")
+
+
 @pytest.fixture
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "tierline.db"
-        shutil.copy(template, path)
-        eng = make_engine(f"sqlite:///{path}")
+        eng = sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
         schema: str = request.getfixturevalue("pg_schema")
         eng = pg_engine(schema)
@@ -156,3 +160,11 @@ def make_env(engine: Engine, policy_file: Path | None = None, start: datetime = 
 @pytest.fixture
 def env(engine: Engine) -> Env:
     return make_env(engine)
+
+
+@pytest.fixture
+def sqlite_env(sqlite_template: Path, tmp_path: Path) -> Iterator[Env]:
+    """An environment on SQLite alone, for what only SQLite does (its one write lock)."""
+    engine = sqlite_copy(sqlite_template, tmp_path)
+    yield make_env(engine)
+    engine.dispose()

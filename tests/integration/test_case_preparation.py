@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,21 +15,17 @@ from sqlalchemy import select
 from tierline.domain.case import Account
 from tierline.domain.vocabulary import AccountValue
 from tierline.service import case_preparation
-from tierline.store.db import make_engine
 from tierline.store.tables import communications
 from tierline.store.uow import is_write_attempt
 
-from .conftest import Env, make_env
+from .conftest import Env
 from .test_use_cases import open_case
 
 
 @pytest.fixture
-def env(sqlite_template: Path, tmp_path: Path) -> Iterator[Env]:
-    path = tmp_path / "tierline.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield make_env(engine)
-    engine.dispose()
+def env(sqlite_env: Env) -> Env:
+    """Preparing before the lock is SQLite's alone."""
+    return sqlite_env
 
 
 @pytest.fixture

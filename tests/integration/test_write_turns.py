@@ -3,12 +3,9 @@ together in the next one, each in its own savepoint, committed together."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,20 +16,16 @@ from tierline.service import cases, write_turns
 from tierline.service.actors import Actor
 from tierline.service.errors import Invalid
 from tierline.service.people import authenticate
-from tierline.store.db import make_engine
 from tierline.store.tables import accounts
 from tierline.store.uow import UnitOfWork
 
-from .conftest import Env, make_env
+from .conftest import Env
 
 
 @pytest.fixture
-def env(sqlite_template: Path, tmp_path: Path) -> Iterator[Env]:
-    path = tmp_path / "tierline.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield make_env(engine)
-    engine.dispose()
+def env(sqlite_env: Env) -> Env:
+    """Group commit is SQLite's alone."""
+    return sqlite_env
 
 
 def stored_accounts(env: Env) -> set[str]:
