@@ -20,13 +20,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
-from api_create_case import PG, bare_body, body_maker, free_port
+from api_create_case import PG, bare_body, body_maker, free_port, serve
 from loadgen import closed_loop
 from machine import print_facts
 
@@ -48,28 +45,6 @@ def _prepare(name: str, src: str, backend: str, workdir: Path) -> tuple[str, str
     return url, token
 
 
-def _serve(app: str, url: str, pythonpath: str, cwd: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {**os.environ, "TIERLINE_DATABASE_URL": url, "PYTHONPATH": pythonpath}
-    launch = f"from tierline.api.server import run; run({app!r}, '127.0.0.1', {port}, 2)"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", launch],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
-            return proc, port
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{app} did not start")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("variants", nargs="+", help="name=path/to/src")
@@ -86,8 +61,8 @@ def main() -> None:
             workdir = Path(tempfile.mkdtemp(prefix=f"tl-ab-{name}-"))
             url, token = _prepare(name, src, args.backend, workdir)
             pythonpath = f"{Path(src).resolve()}:{BENCH}"
-            proc, port = _serve("tierline.api.asgi:create", url, pythonpath, workdir)
-            procs.append(proc)
+            port = free_port()
+            procs.append(serve("tierline.api.asgi:create", url, port, workdir, pythonpath))
             auth = {"Authorization": f"Bearer {token}"}
             targets.append((name, f"http://127.0.0.1:{port}/api/cases", auth, body_maker(name)))
         workdir = Path(tempfile.mkdtemp(prefix="tl-ab-bare-"))
@@ -96,8 +71,8 @@ def main() -> None:
         else:
             _prepare("bare", str(BENCH.parent / "src"), "postgres", workdir)  # its schema
             bare_url = f"{PG}?options=-csearch_path%3Dab_bare"
-        proc, port = _serve("bare_app:create", bare_url, str(BENCH), workdir)
-        procs.append(proc)
+        port = free_port()
+        procs.append(serve("bare_app:create", bare_url, port, workdir, str(BENCH)))
         targets.append(("bare", f"http://127.0.0.1:{port}/bare", {}, bare_body))
         for _, url, headers, make in targets:
             closed_loop(url, make, headers, 4, 2)  # warm-up

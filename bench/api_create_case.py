@@ -66,8 +66,12 @@ def prepare(backend: str, workdir: Path) -> tuple[str, str]:
     return url, token
 
 
-def serve(app: str, url: str, port: int, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TIERLINE_DATABASE_URL": url, "PYTHONPATH": str(cwd)}
+def serve(
+    app: str, url: str, port: int, cwd: Path, pythonpath: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``app`` under 2 workers on ``port``, once it answers (``pythonpath``: where its code
+    is, by default ``cwd`` and the installed package)."""
+    env = {**os.environ, "TIERLINE_DATABASE_URL": url, "PYTHONPATH": pythonpath or str(cwd)}
     # Both apps run under the same launcher as ``tierline serve --workers 2``.
     launch = (
         "from tierline.api.server import run; "
