@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from tierline.domain.case import Account
+from tierline.domain.vocabulary import AccountValue, Segment
 from tierline.store.tables import cases, events, outbox
 
 from .conftest import Env
@@ -351,3 +353,26 @@ def test_a_new_case_reads_the_same_whether_its_row_is_written_once_or_twice(env:
         assert seen[0] == seen[1], story
     with env.rt.uow(readonly=True) as uow:
         assert list(uow.events.verify()) == []
+
+
+def test_the_next_id_read_gives_the_account_as_the_repository_does(env: Env) -> None:
+    """next_id_with_account reads through the driver (SQLite: dates as text); the account must
+    come out exactly as the repository's own read gives it."""
+    dated = Account(
+        id="dated",
+        name="Dated Ltd",
+        segment=Segment.ENTERPRISE,
+        value=AccountValue.STRATEGIC,
+        industry="retail",
+        region="EMEA",
+        customer_since=date(2020, 1, 2),
+        renewal_date=date(2027, 3, 4),
+        account_manager="max",
+    )
+    with env.rt.uow() as uow:
+        uow.accounts.upsert(dated, env.clock.now())
+        uow.commit()
+    with env.rt.uow() as uow:
+        _, got = uow.cases.next_id_with_account("dated")
+        assert got == dated == uow.accounts.get("dated")
+        assert uow.cases.next_id_with_account("nobody")[1] is None

@@ -62,7 +62,12 @@ def _dt(d: date | None) -> datetime | None:
 
 
 def account_from_row(row: Mapping[str, Any]) -> Account:
+    """An account from its row, read through SQLAlchemy or straight from the driver (where
+    SQLite gives its dates as the text SQLAlchemy wrote)."""
+
     def day(v: Any) -> date | None:
+        if isinstance(v, str):
+            v = datetime.fromisoformat(v)
         return v.date() if isinstance(v, datetime) else v
 
     return Account(

@@ -7,7 +7,7 @@ It is most of the store's traffic, so its statements are built once at import.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
@@ -58,15 +58,6 @@ _NEXT_ID_SQLITE = _NEXT_ID_SQL.format(
 )
 
 
-def _day(value: Any) -> date | None:
-    """A stored account date (a naive midnight ``DateTime``: text on SQLite) as a date."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.date() if isinstance(value, datetime) else value
-
-
 def _update_statement(keys: frozenset[str]) -> Any:
     stmt = _UPDATES.get(keys)
     if stmt is None:
@@ -114,11 +105,7 @@ class CaseRepo:
         else:
             row = dbapi.execute(_NEXT_ID_SQLITE, (account_id,)).fetchone()
         new_id, found = int(row[0]), dict(zip(_ACCOUNT_COLUMNS, row[1:], strict=True))
-        if found["id"] is None:
-            return new_id, None
-        found["customer_since"] = _day(found["customer_since"])
-        found["renewal_date"] = _day(found["renewal_date"])
-        return new_id, account_from_row(found)
+        return new_id, (account_from_row(found) if found["id"] is not None else None)
 
     def update(self, case_id: int, values: Mapping[str, Any], expected_version: int) -> bool:
         params = {**values, "version": expected_version + 1}
