@@ -41,31 +41,26 @@ class Prepared:
     session: CaseSession
 
 
-@dataclass(frozen=True)
-class _Known:
-    account: Account | None
-
-
 #: Each account as this process last found it stored, per engine (a disposed engine's go with
 #: it), by account id. A preparation routes by it without reading; the write re-reads the
 #: account under the lock anyway and decides again if it changed, so a stale entry costs a
 #: redo, never a wrong case.
-_KNOWN_ACCOUNTS: weakref.WeakKeyDictionary[Engine, dict[str, _Known]] = weakref.WeakKeyDictionary()
+_KNOWN_ACCOUNTS: weakref.WeakKeyDictionary[Engine, dict[str, Account]] = weakref.WeakKeyDictionary()
 
 
-def _known_accounts(rt: Tierline) -> dict[str, _Known]:
+def _known_accounts(rt: Tierline) -> dict[str, Account]:
     known = _KNOWN_ACCOUNTS.get(rt.engine)
     if known is None:
         known = _KNOWN_ACCOUNTS.setdefault(rt.engine, {})
     return known
 
 
-def _remember_account(rt: Tierline, account_id: str | None, account: Account | None) -> None:
-    if account_id:
+def _remember_account(rt: Tierline, account: Account | None) -> None:
+    if account is not None:
         known = _known_accounts(rt)
         if len(known) >= 20_000:
             known.clear()
-        known[account_id] = _Known(account)
+        known[account.id] = account
 
 
 class _ReadOnDemand:
@@ -100,7 +95,7 @@ def prepare(o: Opening) -> Prepared | None:
         with _ReadOnDemand(rt) as ro:
             known = _known_accounts(rt).get(account_id) if account_id else None
             if known is not None:
-                stored = known.account
+                stored = known
             elif account_id:
                 _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
             else:
@@ -132,7 +127,7 @@ def write_prepared(uow: UnitOfWork, o: Opening, prepared: Prepared) -> Opened:
         # as without preparation.
         _known_accounts(o.rt).pop(o.account_id or "", None)
         return open_in(uow, o, case_id, stored, None)
-    _remember_account(o.rt, o.account_id, store_account(uow, o, stored))
+    _remember_account(o.rt, store_account(uow, o, stored))
     session = prepared.session
     session.rebind(uow, case_id)
     return Opened(session.write(), linked=False)
