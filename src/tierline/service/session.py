@@ -313,9 +313,8 @@ class CaseSession:
         version = int(self.row["version"])
         values["audit_seq"], values["audit_head"] = chained.seq, chained.head
         # A new case's row, events and communications are inserts through the driver that
-        # nothing reads back: on PostgreSQL they go in one round trip instead of one each.
-        # (Messages go after: they are written through SQLAlchemy, which reads results.)
-        with self.uow.pipeline() if not self.stored else nullcontext():
+        # nothing reads back: on PostgreSQL they go as one statement instead of one per row.
+        with self.uow.one_statement() if not self.stored else nullcontext():
             if not self.stored:
                 # A new case's row is written once, complete, with the chain head its events
                 # reach; the events refer to it, so it goes first.

@@ -10,14 +10,15 @@ import fcntl
 import os
 import sqlite3
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from tierline.store.alerts import AlertRepo
 from tierline.store.communications import CommunicationRepo
+from tierline.store.driver_rows import one_statement
 from tierline.store.eventlog import EventLog
 from tierline.store.mail import MailRepo
 from tierline.store.outbox import OutboxRepo
@@ -161,13 +162,10 @@ class UnitOfWork:
         self.alerts = AlertRepo(c, self.is_postgres)
         return self
 
-    def pipeline(self) -> AbstractContextManager[Any]:
-        """On PostgreSQL, what is sent inside goes in one round trip (psycopg's pipeline mode:
-        results are read at the end, or when a statement's result is asked for); elsewhere
-        nothing changes."""
-        if self.is_postgres:
-            return cast(AbstractContextManager[Any], _driver(self.conn).pipeline())
-        return nullcontext()
+    def one_statement(self) -> AbstractContextManager[None]:
+        """The few-row inserts made inside go to PostgreSQL as one statement at the end (see
+        :func:`~tierline.store.driver_rows.one_statement`); elsewhere nothing changes."""
+        return one_statement(self.conn)
 
     def commit(self) -> None:
         self.conn.commit()
