@@ -157,6 +157,8 @@ class _Plan:
         """The rows' values in ``names`` order, converted column by column (the JSON columns
         in ``made`` take the texts given there)."""
         get = self.get
+        if len(rows) == 1 and not made:
+            return [self._one(rows[0], texts)]
         if len(self.given) == 1:
             columns: list[Any] = [[get(r) for r in rows]]
         else:
@@ -169,6 +171,16 @@ class _Plan:
             else:
                 columns[i] = convert(columns[i], texts)
         return list(zip(*columns, strict=True))
+
+    def _one(self, row: Mapping[str, Any], texts: dict[int, tuple[Any, str]]) -> tuple[Any, ...]:
+        """One row's tuple, without turning it into columns and back (a new case's row has
+        some fifty of them)."""
+        got = self.get(row)
+        values = [got] if len(self.given) == 1 else list(got)
+        values += [d() for d in self.defaults]
+        for i, convert in self.converts:
+            values[i] = convert([values[i]], texts)[0]
+        return tuple(values)
 
 
 _PLANS: dict[tuple[str, bool, frozenset[str]], _Plan] = {}
