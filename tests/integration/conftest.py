@@ -77,16 +77,8 @@ def pg_schema() -> Iterator[str]:
 
 
 def pg_engine(schema: str, pool_size: int = 5) -> Engine:
-    from sqlalchemy import create_engine
-
-    from tierline.store.db import normalise_url
-
-    return create_engine(
-        normalise_url(PG_URL),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        connect_args={"options": f"-csearch_path={schema}"},
-    )
+    """An engine as the product makes it (``make_engine``), on the test schema."""
+    return make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}", pool_size=pool_size)
 
 
 def truncate(engine: Engine) -> None:

@@ -1,5 +1,6 @@
 """Rows written through the driver (store/driver_rows.py) read back exactly as written through
-SQLAlchemy, and the inserts gathered by ``one_statement`` are stored together or not at all."""
+SQLAlchemy; the inserts gathered by ``one_statement`` are stored together or not at all; a unit
+of work that defers its transaction never splits its writes (store/one_statement.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import pq
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -24,9 +26,11 @@ from sqlalchemy import (
     select,
 )
 
-from tierline.store import driver_rows
-from tierline.store.driver_rows import insert_rows, one_statement
+from tierline.store import one_statement as gathered
+from tierline.store.driver_rows import insert_rows
+from tierline.store.one_statement import one_statement
 from tierline.store.tables import Instant
+from tierline.store.uow import UnitOfWork
 
 _meta = MetaData()
 parents = Table(
@@ -129,10 +133,90 @@ def test_batches_past_the_parameter_limit_are_split(
     tables: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = tables
-    monkeypatch.setattr(driver_rows, "_MAX_PARAMS", 12)  # a parent row has 5 values
+    monkeypatch.setattr(gathered, "_MAX_PARAMS", 12)  # a parent row has 5 values
     with engine.begin() as conn, one_statement(conn):
         insert_rows(conn, parents, [_parent(i) for i in range(1, 8)], copy=False)
         insert_rows(conn, children, [{"parent_id": 1, "seq": s} for s in range(10)], copy=False)
     ps, cs = _read(engine)
     assert [p["id"] for p in ps] == list(range(1, 8))
     assert [c["seq"] for c in cs] == list(range(10))  # in order, however many statements
+
+
+# ------------------------------------------------------------------ deferred transactions
+
+
+def _status(conn: Any) -> pq.TransactionStatus:
+    return pq.TransactionStatus(conn.connection.driver_connection.info.transaction_status)
+
+
+def test_a_deferred_unit_of_work_writing_one_statement_sends_no_begin(tables: Engine) -> None:
+    engine = tables
+    with UnitOfWork(engine, deferred=True) as uow:
+        with uow.one_statement():
+            insert_rows(uow.conn, parents, [_parent(1)], copy=False)
+        uow.cases.next_id_with_account(None)  # a read through the driver: no transaction
+        if uow.is_postgres:
+            assert _status(uow.conn) is pq.TransactionStatus.IDLE
+            assert _read(engine)[0] == []  # gathered, not sent before the commit
+        uow.commit()
+    assert [p["id"] for p in _read(engine)[0]] == [1]
+
+
+def test_a_statement_through_sqlalchemy_begins_the_transaction_first(tables: Engine) -> None:
+    """The gathered statement goes first, inside the transaction the next one begins: the two
+    commit together or not at all."""
+    engine = tables
+    with pytest.raises(RuntimeError), UnitOfWork(engine, deferred=True) as uow:
+        with uow.one_statement():
+            insert_rows(uow.conn, parents, [_parent(1)], copy=False)
+        uow.conn.execute(insert(children), [{"parent_id": 1, "seq": 1}])
+        if uow.is_postgres:
+            assert _status(uow.conn) is pq.TransactionStatus.INTRANS
+        assert uow.conn.execute(select(parents.c.id)).scalars().all() == [1]
+        raise RuntimeError("refused before the commit")
+    assert _read(engine) == ([], [])
+    with UnitOfWork(engine, deferred=True) as uow:
+        uow.conn.execute(insert(parents), [_parent(2)])
+        with uow.one_statement():
+            insert_rows(uow.conn, children, [{"parent_id": 2, "seq": 1}], copy=False)
+        uow.commit()
+    ps, cs = _read(engine)
+    assert [p["id"] for p in ps] == [2] and [c["seq"] for c in cs] == [1]
+
+
+def test_a_driver_insert_outside_the_statement_begins_the_transaction(tables: Engine) -> None:
+    engine = tables
+    with pytest.raises(RuntimeError), UnitOfWork(engine, deferred=True) as uow:
+        with uow.one_statement():
+            insert_rows(uow.conn, parents, [_parent(1)], copy=False)
+        insert_rows(uow.conn, children, [{"parent_id": 1, "seq": 1}])  # by COPY on PostgreSQL
+        raise RuntimeError("refused before the commit")
+    assert _read(engine) == ([], [])
+
+
+def test_a_refused_deferred_statement_leaves_the_pool_transactional(
+    tables: Engine, backend: str
+) -> None:
+    engine = tables
+    with engine.begin() as conn:
+        conn.execute(insert(parents), [_parent(1)])
+    refused = (sqlite3.IntegrityError, psycopg.IntegrityError)
+    for _ in range(3):  # the pool hands the same connections out again
+        with pytest.raises(refused), UnitOfWork(engine, deferred=True) as uow:
+            with uow.one_statement():
+                insert_rows(uow.conn, parents, [_parent(1)], copy=False)  # a duplicate id
+            uow.commit()
+    if backend == "postgres":  # (SQLite sends as it goes: its rollback is the driver's)
+        with UnitOfWork(engine, deferred=True) as uow:
+            with uow.one_statement():
+                insert_rows(uow.conn, parents, [_parent(3)], copy=False)
+            uow.rollback()  # a gathered statement rolled back is never sent
+            uow.commit()
+    for _ in range(5):
+        with UnitOfWork(engine) as uow:
+            if uow.is_postgres:
+                assert uow.conn.connection.driver_connection.autocommit is False
+            uow.conn.execute(insert(parents), [_parent(2)])
+            assert uow.conn.execute(select(parents.c.id)).scalars().all() == [1, 2]
+            uow.rollback()
+    assert [p["id"] for p in _read(engine)[0]] == [1]

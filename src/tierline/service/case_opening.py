@@ -108,7 +108,9 @@ def open_case(
             prepared = preparation.prepare(o)
         if prepared is not None:
             return write_together(rt, lambda uow: preparation.write_prepared(uow, o, prepared))
-    with rt.uow() as uow:
+    # Deferred: on PostgreSQL a plain new case, whose reads go through the driver and whose
+    # writes are one gathered statement, then needs no BEGIN and no COMMIT of its own.
+    with rt.uow(deferred=True) as uow:
         case_id: int | None = None
         if cmd.new_case:
             # No repeat-contact lookup: the case's id comes with the account, and the row is

@@ -86,8 +86,10 @@ class Tierline:
         self._by_version: dict[str, ActivePolicy] = {}
         self._plans: dict[str, tuple[EscalationPlan, CalendarBook]] = {}
 
-    def uow(self, *, readonly: bool = False, guarded: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, readonly=readonly, guarded=guarded)
+    def uow(
+        self, *, readonly: bool = False, guarded: bool = False, deferred: bool = False
+    ) -> UnitOfWork:
+        return UnitOfWork(self.engine, readonly=readonly, guarded=guarded, deferred=deferred)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from tierline.store.one_statement import begin_on_statements
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -37,7 +39,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         )
         _sqlite_events(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
@@ -46,6 +48,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         # instead, and a connection broken by a server restart fails one request, not all.
         pool_recycle=600,
     )
+    begin_on_statements(engine)  # for units of work that defer their transaction
+    return engine
 
 
 def _sqlite_events(engine: Engine) -> None:

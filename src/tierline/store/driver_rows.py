@@ -13,16 +13,15 @@ into the connection's current transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-import psycopg
 from sqlalchemy import JSON, Boolean, Column, Connection, Table
 
+from tierline.store.one_statement import begin, gathering, send
 from tierline.store.tables import Instant
 
 #: Converts one column's values (and may use the batch's memo of JSON texts).
@@ -222,7 +221,7 @@ def insert_rows(
     PostgreSQL gets them by ``COPY ... FROM STDIN`` (one statement per table and batch, the
     values streamed as psycopg's text format, JSON as text for the ``jsonb`` columns to parse),
     or with ``copy=False`` (a few rows, where starting a COPY costs more) by one multi-row
-    ``INSERT`` (inside :func:`one_statement`, joined with the others made there);
+    ``INSERT`` (inside :func:`~tierline.store.one_statement.one_statement`, gathered);
     SQLite by the driver's ``executemany`` of one prepared ``INSERT``.
 
     ``json_texts`` may give, for JSON columns, a text per row already made: PostgreSQL keeps
@@ -236,90 +235,22 @@ def insert_rows(
     params = plan.tuples(rows, {}, json_texts if postgres else None)
     dbapi: Any = conn.connection.driver_connection
     names = ", ".join(plan.names)
-    batch: list[_Batched] | None = conn.info.get(_BATCH) if postgres else None
+    batch = gathering(conn) if postgres else None
     if batch is not None:  # gathered, in order, whatever their number (see one_statement)
         batch.append((table.name, plan.names, params))
-    elif postgres and copy:
+        return
+    if postgres:
+        begin(conn)  # if its unit of work deferred it (see one_statement)
+    if postgres and copy:
         with dbapi.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as out:
             write = out.write_row
             for p in params:
                 write(p)
     elif postgres:
-        _send(dbapi, [(table.name, plan.names, params)])
+        send(conn, [(table.name, plan.names, params)])
     else:
         marks = ", ".join("?" * len(plan.names))
         dbapi.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)
-
-
-#: Where ``one_statement`` collects a PostgreSQL connection's inserts (in ``Connection.info``,
-#: which outlives the checkout: the key is removed on the way out, whatever happens).
-_BATCH = "tierline.one_statement"
-_Batched = tuple[str, tuple[str, ...], list[Any]]  # table, columns, the rows' values
-
-
-@contextmanager
-def one_statement(conn: Connection) -> Iterator[None]:
-    """On PostgreSQL, the inserts made inside (``insert_rows``, with or without ``copy``) are
-    sent at the end as one statement: one multi-row ``INSERT`` per table, joined as the
-    data-modifying parts of one ``WITH``. One round trip, one parse and one execution for a
-    new case's row, events and communications, instead of one statement per row; foreign keys
-    are checked at the statement's end, so rows may refer to others of the same batch.
-    Nothing is sent if the block fails. Elsewhere the inserts go as they come."""
-    if conn.dialect.name != "postgresql" or _BATCH in conn.info:
-        yield
-        return
-    batch: list[_Batched] = []
-    conn.info[_BATCH] = batch
-    try:
-        yield
-    finally:
-        del conn.info[_BATCH]
-    if batch:
-        _send(conn.connection.driver_connection, batch)
-
-
-_MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
-_STATEMENTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], str] = {}
-
-
-def _statement(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> str:
-    sql = _STATEMENTS.get(shape)
-    if sql is None:
-        parts = []
-        n = 0
-        for table, names, count in shape:
-            rows = []
-            for _ in range(count):
-                rows.append("(" + ", ".join(f"${n + i}" for i in range(1, len(names) + 1)) + ")")
-                n += len(names)
-            parts.append(f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join(rows)}")
-        sql = parts[-1]
-        if len(parts) > 1:
-            ctes = ", ".join(f"_{i} AS ({part})" for i, part in enumerate(parts[:-1]))
-            sql = f"WITH {ctes} {sql}"
-        if len(_STATEMENTS) < 1_000:
-            _STATEMENTS[shape] = sql
-    return sql
-
-
-def _send(dbapi: Any, batch: list[_Batched]) -> None:
-    """``batch`` as one statement, or, past the parameter limit, one per table and slice."""
-    if sum(len(names) * len(rows) for _, names, rows in batch) <= _MAX_PARAMS:
-        _execute(dbapi, batch)
-        return
-    for table, names, rows in batch:
-        step = max(1, _MAX_PARAMS // len(names))
-        for i in range(0, len(rows), step):
-            _execute(dbapi, [(table, names, rows[i : i + step])])
-
-
-def _execute(dbapi: Any, batch: list[_Batched]) -> None:
-    shape = tuple((table, names, len(rows)) for table, names, rows in batch)
-    args = [value for _, _, rows in batch for row in rows for value in row]
-    # PostgreSQL's own placeholders ($1...) through a raw cursor: psycopg would otherwise parse
-    # a statement this long for its %s on every execution (it caches only short ones).
-    with psycopg.RawCursor(dbapi) as cur:
-        cur.execute(_statement(shape), args)
 
 
 _COLUMNS: dict[str, list[tuple[str, Callable[[], Any] | None]]] = {}

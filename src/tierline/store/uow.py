@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from tierline.store import one_statement as gathered
 from tierline.store.alerts import AlertRepo
 from tierline.store.communications import CommunicationRepo
-from tierline.store.driver_rows import one_statement
 from tierline.store.eventlog import EventLog
 from tierline.store.mail import MailRepo
 from tierline.store.outbox import OutboxRepo
@@ -102,15 +102,25 @@ def _driver(conn: Connection) -> Any:
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, *, readonly: bool = False, guarded: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        readonly: bool = False,
+        guarded: bool = False,
+        deferred: bool = False,
+    ) -> None:
         """``readonly``: a deferred ``BEGIN`` on SQLite, without the write lock. ``guarded``
         (SQLite, with ``readonly``): any attempt to write fails at once (``PRAGMA query_only``;
         see :func:`is_write_attempt`), for work that must not write and would otherwise take
-        SQLite's write lock outside ours."""
+        SQLite's write lock outside ours. ``deferred`` (PostgreSQL): the transaction begins
+        only when needed, and not at all if one gathered statement is all it writes (see
+        :mod:`tierline.store.one_statement`)."""
         self.engine = engine
         self.readonly = readonly
         self._guarded = guarded and readonly and engine.dialect.name == "sqlite"
         self.is_postgres = engine.dialect.name == "postgresql"
+        self._deferred = deferred and not readonly and self.is_postgres
         self._conn: Connection | None = None
         self._lock = (
             _sqlite_write_lock(engine) if engine.dialect.name == "sqlite" and not readonly else None
@@ -144,6 +154,8 @@ class UnitOfWork:
             conn = conn.execution_options(readonly=True)
         self._conn = conn
         conn.begin()
+        if self._deferred:
+            gathered.defer(conn)
         if self._guarded:
             _driver(conn).execute("PRAGMA query_only = ON")
         c = conn
@@ -163,15 +175,15 @@ class UnitOfWork:
         return self
 
     def one_statement(self) -> AbstractContextManager[None]:
-        """The few-row inserts made inside go to PostgreSQL as one statement at the end (see
-        :func:`~tierline.store.driver_rows.one_statement`); elsewhere nothing changes."""
-        return one_statement(self.conn)
+        """The inserts made inside go to PostgreSQL as one statement (see
+        :mod:`tierline.store.one_statement`); elsewhere nothing changes."""
+        return gathered.one_statement(self.conn)
 
     def commit(self) -> None:
-        self.conn.commit()
+        gathered.commit(self.conn)
 
     def rollback(self) -> None:
-        self.conn.rollback()
+        gathered.rollback(self.conn)
 
     def __exit__(
         self,
@@ -196,4 +208,11 @@ class UnitOfWork:
                     self._lock.release()
         finally:
             if conn is not None:
-                conn.close()
+                try:
+                    if self._deferred:
+                        gathered.release(conn)
+                except BaseException:
+                    conn.invalidate()  # never back to the pool in autocommit
+                    raise
+                finally:
+                    conn.close()

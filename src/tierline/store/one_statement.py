@@ -1,0 +1,175 @@
+"""PostgreSQL: a new case's inserts as one statement, and a transaction begun only if needed.
+
+A new case writes a row, its events and its communications: through psycopg, one statement per
+row cost a round trip, a parse and an execution each, and psycopg re-parsed the case row's long
+INSERT for its placeholders on every call. Here the rows gathered inside :func:`one_statement`
+go as one multi-row ``INSERT`` per table, joined as the data-modifying parts of one ``WITH``,
+in PostgreSQL's own ``$n`` placeholders (nothing for psycopg to parse; the server prepares it
+after a few uses). Foreign keys are checked at the statement's end.
+
+A unit of work may also *defer* its transaction (:func:`defer`): reads through the driver run
+on their own, and if by commit time the gathered statement is all the unit of work writes, it
+is sent alone, a transaction by itself, atomic as any statement: no ``BEGIN``, no ``COMMIT``,
+two round trips saved. Anything else sent on the connection first begins the transaction for
+real (every statement through SQLAlchemy, by an engine event, and every other driver insert),
+and a statement already gathered goes before it, inside. So the deferral can only ever save
+round trips; it never splits a unit of work's writes into two transactions.
+
+State lives in ``Connection.info``, which outlives the checkout: :func:`release` clears it
+whatever happened, before the connection goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, Engine, event
+
+_GATHERING = "tierline.gathering"  # the open one_statement block's rows
+_PENDING = "tierline.pending"  # a gathered statement waiting for the deferred transaction
+_DEFERRED = "tierline.deferred"  # the unit of work's transaction is not begun yet
+
+#: One table's gathered rows: table, columns, the rows' values in column order.
+Batched = tuple[str, tuple[str, ...], list[Any]]
+
+_MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
+_STATEMENTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], str] = {}
+
+
+def gathering(conn: Connection) -> list[Batched] | None:
+    """The rows of the ``one_statement`` block open on ``conn``, if one is (PostgreSQL)."""
+    return conn.info.get(_GATHERING)
+
+
+@contextmanager
+def one_statement(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, the inserts made inside (``driver_rows.insert_rows``) are sent as one
+    statement at the end (or, in a deferred unit of work, at commit or before the next
+    statement, whichever comes first). Nothing is sent if the block fails. Elsewhere the
+    inserts go as they come."""
+    if conn.dialect.name != "postgresql" or _GATHERING in conn.info:
+        yield
+        return
+    batch: list[Batched] = []
+    conn.info[_GATHERING] = batch
+    try:
+        yield
+    finally:
+        del conn.info[_GATHERING]
+    if not batch:
+        return
+    if _DEFERRED in conn.info:
+        conn.info.setdefault(_PENDING, []).extend(batch)
+    else:
+        send(conn, batch)
+
+
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def defer(conn: Connection) -> None:
+    """Begin ``conn``'s transaction only when something other than a driver read or the
+    gathered inserts is sent (PostgreSQL; the caller has begun SQLAlchemy's transaction, which
+    on psycopg sends nothing by itself). Only on an engine made to notice its statements
+    (:func:`begin_on_statements`); on any other, the transaction begins as usual."""
+    if conn.dialect.name == "postgresql" and conn.engine in _NOTICING:
+        _driver(conn).autocommit = True
+        conn.info[_DEFERRED] = True
+
+
+def begin(conn: Connection) -> None:
+    """Begin a deferred transaction now, with the statement gathered so far as its first."""
+    if conn.info.pop(_DEFERRED, False):
+        _driver(conn).autocommit = False
+        pending = conn.info.pop(_PENDING, None)
+        if pending:
+            send(conn, pending)
+
+
+def commit(conn: Connection) -> None:
+    """Commit: a deferred transaction never begun sends its gathered statement alone."""
+    if conn.info.pop(_DEFERRED, False):
+        pending = conn.info.pop(_PENDING, None)
+        if pending:
+            send(conn, pending)
+    conn.commit()
+
+
+def rollback(conn: Connection) -> None:
+    """Roll back, with any gathered statement not sent yet."""
+    conn.info.pop(_PENDING, None)
+    conn.rollback()
+
+
+def release(conn: Connection) -> None:
+    """Forget what was deferred or gathered (unsent: rolled back) before ``conn`` goes back to
+    the pool, and leave its driver connection transactional again, whatever happened."""
+    conn.info.pop(_PENDING, None)
+    conn.info.pop(_DEFERRED, None)
+    if conn.dialect.name == "postgresql" and not conn.invalidated:
+        dbapi = _driver(conn)
+        if dbapi is not None and dbapi.autocommit and not dbapi.closed:
+            dbapi.autocommit = False
+
+
+#: Engines whose statements begin a deferred transaction. (Registered when the engine is made:
+#: a connection opened before an engine's first listener never calls it.)
+_NOTICING: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def begin_on_statements(engine: Engine) -> None:
+    """Every statement SQLAlchemy sends on a deferred connection of ``engine`` begins its
+    transaction first."""
+    event.listen(engine, "before_cursor_execute", _before_statement)
+    _NOTICING.add(engine)
+
+
+def _before_statement(conn: Connection, *_: Any) -> None:
+    if _DEFERRED in conn.info:
+        begin(conn)
+
+
+def send(conn: Connection, batch: list[Batched]) -> None:
+    """``batch`` as one statement, or, past the parameter limit, one per table and slice."""
+    dbapi = _driver(conn)
+    if sum(len(names) * len(rows) for _, names, rows in batch) <= _MAX_PARAMS:
+        _execute(dbapi, batch)
+        return
+    for table, names, rows in batch:
+        step = max(1, _MAX_PARAMS // len(names))
+        for i in range(0, len(rows), step):
+            _execute(dbapi, [(table, names, rows[i : i + step])])
+
+
+def _execute(dbapi: Any, batch: list[Batched]) -> None:
+    shape = tuple((table, names, len(rows)) for table, names, rows in batch)
+    args = [value for _, _, rows in batch for row in rows for value in row]
+    # A raw cursor takes PostgreSQL's own placeholders: psycopg would otherwise parse a
+    # statement this long for its %s on every execution (it caches only short ones).
+    with psycopg.RawCursor(dbapi) as cur:
+        cur.execute(_statement(shape), args)
+
+
+def _statement(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> str:
+    sql = _STATEMENTS.get(shape)
+    if sql is None:
+        parts = []
+        n = 0
+        for table, names, count in shape:
+            rows = []
+            for _ in range(count):
+                rows.append("(" + ", ".join(f"${n + i}" for i in range(1, len(names) + 1)) + ")")
+                n += len(names)
+            parts.append(f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join(rows)}")
+        sql = parts[-1]
+        if len(parts) > 1:
+            ctes = ", ".join(f"_{i} AS ({part})" for i, part in enumerate(parts[:-1]))
+            sql = f"WITH {ctes} {sql}"
+        if len(_STATEMENTS) < 1_000:
+            _STATEMENTS[shape] = sql
+    return sql
