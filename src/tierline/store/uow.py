@@ -180,10 +180,16 @@ class UnitOfWork:
         return gathered.one_statement(self.conn)
 
     def commit(self) -> None:
-        gathered.commit(self.conn)
+        if self._deferred:  # (every other unit of work commits as SQLAlchemy does)
+            gathered.commit(self.conn)
+        else:
+            self.conn.commit()
 
     def rollback(self) -> None:
-        gathered.rollback(self.conn)
+        if self._deferred:
+            gathered.rollback(self.conn)
+        else:
+            self.conn.rollback()
 
     def __exit__(
         self,
