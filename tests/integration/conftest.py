@@ -78,7 +78,8 @@ def pg_schema() -> Iterator[str]:
 
 def pg_engine(schema: str, pool_size: int = 5) -> Engine:
     """An engine as the product makes it (``make_engine``), on the test schema."""
-    return make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}", pool_size=pool_size)
+    join = "&" if "?" in PG_URL else "?"  # TIERLINE_TEST_PG_URL may carry its own query
+    return make_engine(f"{PG_URL}{join}options=-csearch_path%3D{schema}", pool_size=pool_size)
 
 
 def truncate(engine: Engine) -> None:
