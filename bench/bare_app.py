@@ -13,7 +13,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, insert
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    text,
+)
 
 from tierline.store.db import make_engine
 
@@ -37,7 +47,12 @@ class CaseIn(BaseModel):
 
 def create() -> FastAPI:
     engine = make_engine(os.environ["TIERLINE_DATABASE_URL"])
-    metadata.create_all(engine)
+    with engine.begin() as conn:
+        # Both uvicorn workers start at once: on PostgreSQL two CREATE TABLEs racing fail one
+        # worker (duplicate type), which left the yardstick dead for a whole run.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7241)"))
+        metadata.create_all(conn)
     app = FastAPI()
 
     @app.post("/bare", status_code=201)
