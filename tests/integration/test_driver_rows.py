@@ -28,9 +28,11 @@ from sqlalchemy import (
 
 from tierline.store import one_statement as gathered
 from tierline.store.driver_rows import insert_rows
-from tierline.store.one_statement import one_statement
+from tierline.store.one_statement import StaleRow, one_statement
 from tierline.store.tables import Instant
 from tierline.store.uow import UnitOfWork
+
+from .conftest import pg_engine
 
 _meta = MetaData()
 parents = Table(
@@ -220,3 +222,85 @@ def test_a_refused_deferred_statement_leaves_the_pool_transactional(
             assert uow.conn.execute(select(parents.c.id)).scalars().all() == [1, 2]
             uow.rollback()
     assert [p["id"] for p in _read(engine)[0]] == [1]
+
+
+def test_a_deferred_statement_past_the_parameter_limit_commits_as_one(
+    tables: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Split in slices, a deferred unit of work's statement is no longer one statement: its
+    slices go in one transaction, so a refused last slice takes the first ones with it."""
+    engine = tables
+    monkeypatch.setattr(gathered, "_MAX_PARAMS", 12)
+    refused = (sqlite3.IntegrityError, psycopg.IntegrityError)
+    with pytest.raises(refused), UnitOfWork(engine, deferred=True) as uow:
+        with uow.one_statement():
+            insert_rows(uow.conn, parents, [_parent(i) for i in range(1, 8)], copy=False)
+            insert_rows(uow.conn, children, [{"parent_id": 99, "seq": 1}], copy=False)
+        uow.commit()
+    assert _read(engine) == ([], [])
+
+
+# ------------------------------------------------------------------ rows checked unchanged
+
+
+def _row_values(engine: Engine, key: int) -> dict[str, Any]:
+    """Some of the row's values, as the driver reads them (``data`` is ``json``, which has no
+    equality in PostgreSQL: not one to check)."""
+    with engine.connect() as conn:
+        cur = conn.connection.driver_connection.execute(
+            f"SELECT name, at, flag FROM {parents.name} WHERE id = %s", (key,)
+        )
+        return dict(zip(("name", "at", "flag"), cur.fetchone(), strict=True))
+
+
+@pytest.fixture
+def pg_tables(pg_schema: str) -> Iterator[Engine]:
+    """Rows are checked inside the statement on PostgreSQL only."""
+    engine = pg_engine(pg_schema)
+    _meta.drop_all(engine)
+    _meta.create_all(engine)
+    yield engine
+    _meta.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("deferred", [True, False])
+def test_a_statement_checking_an_unchanged_row_stores_its_rows(
+    pg_tables: Engine, deferred: bool
+) -> None:
+    engine = pg_tables
+    with engine.begin() as conn:
+        conn.execute(insert(parents), [_parent(1)])
+    seen = _row_values(engine, 1)
+    with UnitOfWork(engine, deferred=deferred) as uow:
+        uow.expect_row(parents.name, "id", 1, seen)
+        with uow.one_statement():
+            insert_rows(uow.conn, children, [{"parent_id": 1, "seq": s} for s in (1, 2)])
+        uow.commit()
+    assert [c["seq"] for c in _read(engine)[1]] == [1, 2]
+
+
+@pytest.mark.parametrize("deferred", [True, False])
+def test_a_statement_checking_a_changed_row_stores_nothing(
+    pg_tables: Engine, deferred: bool
+) -> None:
+    engine = pg_tables
+    with engine.begin() as conn:
+        conn.execute(insert(parents), [_parent(1), _parent(2)])
+    seen = _row_values(engine, 1)
+    with engine.begin() as conn:  # another writer changes the row after it was read
+        conn.execute(parents.update().where(parents.c.id == 1).values(name="renamed"))
+    for _ in range(2):  # and the pooled connection is fine afterwards
+        stale = pytest.raises(StaleRow, match="t_driver_parents 1")
+        with stale, UnitOfWork(engine, deferred=deferred) as uow:
+            uow.expect_row(parents.name, "id", 1, seen)
+            with uow.one_statement():
+                insert_rows(uow.conn, parents, [_parent(3)], copy=False)
+                insert_rows(uow.conn, children, [{"parent_id": 3, "seq": 1}], copy=False)
+            uow.commit()
+        assert [p["id"] for p in _read(engine)[0]] == [1, 2] and _read(engine)[1] == []
+    with UnitOfWork(engine, deferred=deferred) as uow:  # checks go with their statement only
+        with uow.one_statement():
+            insert_rows(uow.conn, parents, [_parent(4)], copy=False)
+        uow.commit()
+    assert [p["id"] for p in _read(engine)[0]] == [1, 2, 4]

@@ -15,6 +15,10 @@ real (every statement through SQLAlchemy, by an engine event, and every other dr
 and a statement already gathered goes before it, inside. So the deferral can only ever save
 round trips; it never splits a unit of work's writes into two transactions.
 
+A statement made from a row read earlier, outside any transaction, can carry a check that the
+row still holds the values read (:func:`expect_row`): if it does not, the statement fails as a
+whole, storing nothing, and :class:`StaleRow` says so, for the caller to read and decide again.
+
 State lives in ``Connection.info``, which outlives the checkout: :func:`release` clears it
 whatever happened, before the connection goes back to the pool.
 """
@@ -22,7 +26,7 @@ whatever happened, before the connection goes back to the pool.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,12 +36,35 @@ from sqlalchemy import Connection, Engine, event
 _GATHERING = "tierline.gathering"  # the open one_statement block's rows
 _PENDING = "tierline.pending"  # a gathered statement waiting for the deferred transaction
 _DEFERRED = "tierline.deferred"  # the unit of work's transaction is not begun yet
+_EXPECTED = "tierline.expected"  # rows the next statement sent checks are unchanged
 
 #: One table's gathered rows: table, columns, the rows' values in column order.
 Batched = tuple[str, tuple[str, ...], list[Any]]
 
+#: A row the statement checks: table, key column, key, the values read (column, value).
+Expected = tuple[str, str, Any, tuple[tuple[str, Any], ...]]
+
 _MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
-_STATEMENTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], str] = {}
+_Check = tuple[str, str, tuple[str, ...]]  # table, key column, columns compared
+_Shape = tuple[tuple[tuple[str, tuple[str, ...], int], ...], tuple[_Check, ...]]
+_STATEMENTS: dict[_Shape, str] = {}
+
+
+class StaleRow(Exception):
+    """A row the gathered statement was made from no longer reads as it did; the statement
+    stored nothing."""
+
+
+def expect_row(
+    conn: Connection, table: str, key_column: str, key: Any, seen: Mapping[str, Any]
+) -> None:
+    """The next gathered statement sent on ``conn`` (PostgreSQL) stores nothing and raises
+    :class:`StaleRow` unless ``table``'s row whose ``key_column`` is ``key`` then holds the
+    values ``seen`` (column: value as the driver read it): a write decided from a row read
+    earlier, without a lock, fails instead of using a stale one. The check sees what is
+    committed when the statement runs, as a read made then would have."""
+    if conn.dialect.name == "postgresql":
+        conn.info.setdefault(_EXPECTED, []).append((table, key_column, key, tuple(seen.items())))
 
 
 def gathering(conn: Connection) -> list[Batched] | None:
@@ -103,6 +130,7 @@ def commit(conn: Connection) -> None:
 def rollback(conn: Connection) -> None:
     """Roll back, with any gathered statement not sent yet."""
     conn.info.pop(_PENDING, None)
+    conn.info.pop(_EXPECTED, None)
     conn.rollback()
 
 
@@ -111,6 +139,7 @@ def release(conn: Connection) -> None:
     the pool, and leave its driver connection transactional again, whatever happened."""
     conn.info.pop(_PENDING, None)
     conn.info.pop(_DEFERRED, None)
+    conn.info.pop(_EXPECTED, None)
     if conn.dialect.name == "postgresql" and not conn.invalidated:
         dbapi = _driver(conn)
         if dbapi is not None and dbapi.autocommit and not dbapi.closed:
@@ -135,37 +164,68 @@ def _before_statement(conn: Connection, *_: Any) -> None:
 
 
 def send(conn: Connection, batch: list[Batched]) -> None:
-    """``batch`` as one statement, or, past the parameter limit, one per table and slice."""
+    """``batch`` as one statement, or, past the parameter limit, one per table and slice, in
+    one transaction (begun here if the connection was in autocommit for a deferred one)."""
     dbapi = _driver(conn)
+    expected: list[Expected] = conn.info.pop(_EXPECTED, None) or []
     if sum(len(names) * len(rows) for _, names, rows in batch) <= _MAX_PARAMS:
-        _execute(dbapi, batch)
+        _execute(dbapi, batch, expected)
         return
+    if dbapi.autocommit:
+        dbapi.autocommit = False  # the slices must commit together
     for table, names, rows in batch:
         step = max(1, _MAX_PARAMS // len(names))
         for i in range(0, len(rows), step):
-            _execute(dbapi, [(table, names, rows[i : i + step])])
+            _execute(dbapi, [(table, names, rows[i : i + step])], expected)
+            expected = []
 
 
-def _execute(dbapi: Any, batch: list[Batched]) -> None:
-    shape = tuple((table, names, len(rows)) for table, names, rows in batch)
+def _execute(dbapi: Any, batch: list[Batched], expected: list[Expected]) -> None:
+    shape = (
+        tuple((table, names, len(rows)) for table, names, rows in batch),
+        tuple((t, k, tuple(c for c, _ in seen)) for t, k, _, seen in expected),
+    )
     args = [value for _, _, rows in batch for row in rows for value in row]
+    for _, _, key, seen in expected:
+        args.append(key)
+        args += (value for _, value in seen)
     # A raw cursor takes PostgreSQL's own placeholders: psycopg would otherwise parse a
     # statement this long for its %s on every execution (it caches only short ones).
     with psycopg.RawCursor(dbapi) as cur:
-        cur.execute(_statement(shape), args)
+        try:
+            cur.execute(_statement(shape), args)
+        except psycopg.errors.DivisionByZero:
+            if not expected:
+                raise
+            raise StaleRow(
+                "a row this write was decided from changed since it was read: "
+                + ", ".join(f"{table} {key!r}" for table, _, key, _ in expected)
+            ) from None
 
 
-def _statement(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> str:
+def _statement(shape: _Shape) -> str:
     sql = _STATEMENTS.get(shape)
     if sql is None:
+        inserts, checks = shape
         parts = []
         n = 0
-        for table, names, count in shape:
+        for table, names, count in inserts:
             rows = []
             for _ in range(count):
                 rows.append("(" + ", ".join(f"${n + i}" for i in range(1, len(names) + 1)) + ")")
                 n += len(names)
             parts.append(f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join(rows)}")
+        if checks:
+            # The checks are the main query, the inserts its data-modifying parts: a count of
+            # zero divides by zero, which fails the statement as a whole (PostgreSQL has no
+            # function to raise an error with, and this needs none installed).
+            terms = []
+            for table, key_column, columns in checks:
+                same = [f"g.{key_column} = ${n + 1}"]
+                same += (f"g.{c} IS NOT DISTINCT FROM ${n + 2 + i}" for i, c in enumerate(columns))
+                terms.append(f"1 / (SELECT count(*) FROM {table} AS g WHERE {' AND '.join(same)})")
+                n += 1 + len(columns)
+            parts.append("SELECT " + " + ".join(terms))
         sql = parts[-1]
         if len(parts) > 1:
             ctes = ", ".join(f"_{i} AS ({part})" for i, part in enumerate(parts[:-1]))

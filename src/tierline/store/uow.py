@@ -10,6 +10,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
@@ -178,6 +179,11 @@ class UnitOfWork:
         """The inserts made inside go to PostgreSQL as one statement (see
         :mod:`tierline.store.one_statement`); elsewhere nothing changes."""
         return gathered.one_statement(self.conn)
+
+    def expect_row(self, table: str, key_column: str, key: object, seen: Mapping[str, Any]) -> None:
+        """The next gathered statement fails unless this row still holds ``seen`` (PostgreSQL;
+        see :func:`tierline.store.one_statement.expect_row`)."""
+        gathered.expect_row(self.conn, table, key_column, key, seen)
 
     def commit(self) -> None:
         if self._deferred:  # (every other unit of work commits as SQLAlchemy does)
