@@ -373,6 +373,6 @@ def test_the_next_id_read_gives_the_account_as_the_repository_does(env: Env) -> 
         uow.accounts.upsert(dated, env.clock.now())
         uow.commit()
     with env.rt.uow() as uow:
-        _, got = uow.cases.next_id_with_account("dated")
+        got = uow.cases.next_id_with_account("dated").account
         assert got == dated == uow.accounts.get("dated")
-        assert uow.cases.next_id_with_account("nobody")[1] is None
+        assert uow.cases.next_id_with_account("nobody").account is None

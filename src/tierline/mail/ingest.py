@@ -235,7 +235,7 @@ def _account_for(uow: UnitOfWork, mail: InboundMail) -> str:
     row = uow.conn.execute(
         select(cases.c.account_id)
         .where(cases.c.contact_email == mail.from_address, cases.c.account_id.is_not(None))
-        .order_by(cases.c.id.desc())
+        .order_by(cases.c.opened_at.desc(), cases.c.id.desc())
         .limit(1)
     ).first()
     if row is not None:

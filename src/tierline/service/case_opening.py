@@ -14,6 +14,7 @@ from tierline.domain.events import EventKind
 from tierline.domain.frustration import frustration_score
 from tierline.domain.routing import RouteDecision, RoutingError, route
 from tierline.domain.vocabulary import AccountValue, CaseStatus, Channel, EscalationType, Severity
+from tierline.service import known_accounts
 from tierline.service.actors import Actor
 from tierline.service.case_messages import flag_escalation_request, record_inbound
 from tierline.service.errors import Invalid
@@ -21,6 +22,7 @@ from tierline.service.people import pick_person
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.service.session import CaseSession
 from tierline.service.write_turns import PREPARING, write_together
+from tierline.store.one_statement import StaleRow
 from tierline.store.uow import UnitOfWork
 
 
@@ -108,18 +110,51 @@ def open_case(
             prepared = preparation.prepare(o)
         if prepared is not None:
             return write_together(rt, lambda uow: preparation.write_prepared(uow, o, prepared))
+    if within is None and cmd.new_case and rt.engine.dialect.name == "postgresql":
+        unread = open_unread(o)
+        if unread is not None:
+            return unread
     # Deferred: on PostgreSQL a plain new case, whose reads go through the driver and whose
     # writes are one gathered statement, then needs no BEGIN and no COMMIT of its own.
     with rt.uow(deferred=True) as uow:
         case_id: int | None = None
+        seen: dict[str, Any] | None = None
         if cmd.new_case:
             # No repeat-contact lookup: the case's id comes with the account, and the row is
             # written once, complete, when the session finishes.
-            case_id, stored = uow.cases.next_id_with_account(o.account_id)
+            case_id, stored, seen = uow.cases.next_id_with_account(o.account_id)
         else:
             stored = uow.accounts.get(o.account_id) if o.account_id else None
         opened = open_in(uow, o, case_id, stored, within)
         uow.commit()
+    if seen is not None and account_for(o, stored) == stored:  # stored, and left as it was
+        known_accounts.remember(rt, stored, seen)
+    return opened
+
+
+def open_unread(o: Opening) -> Opened | None:
+    """A plain new case on PostgreSQL opened without reading anything first: its id from the
+    process's block (``store/case_ids.py``), its account as remembered, checked unchanged by
+    the one statement that writes the case. None (nothing stored) where the account is not
+    remembered, the contact brings a changed one, or it changed since it was remembered: the
+    caller then reads it and decides again."""
+    rt = o.rt
+    known = known_accounts.known(rt, o.account_id)
+    if o.account_id and (known is None or known.seen is None):
+        return None
+    stored = known.account if known is not None else None
+    if account_for(o, stored) != stored:
+        return None  # the account is to be stored anew: that is the reading path's
+    try:
+        with rt.uow(deferred=True) as uow:
+            case_id = uow.cases.take_id()
+            if known is not None and known.seen is not None:
+                uow.expect_row("accounts", "id", known.account.id, known.seen)
+            opened = open_in(uow, o, case_id, stored, None)
+            uow.commit()
+    except StaleRow:
+        known_accounts.forget(rt, o.account_id)
+        return None
     return opened
 
 

@@ -10,14 +10,12 @@ the lock's holder waiting for the GIL, and hold the lock longer than they saved.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Engine
-
 from tierline.domain.case import Account
 from tierline.domain.events import EventKind
+from tierline.service import known_accounts
 from tierline.service.case_opening import (
     Opened,
     Opening,
@@ -39,28 +37,6 @@ _UNALLOCATED = 0  # a prepared case's id until the write transaction allocates i
 class Prepared:
     stored: Account | None  # the account as it was read (or remembered)
     session: CaseSession
-
-
-#: Each account as this process last found it stored, per engine (a disposed engine's go with
-#: it), by account id. A preparation routes by it without reading; the write re-reads the
-#: account under the lock anyway and decides again if it changed, so a stale entry costs a
-#: redo, never a wrong case.
-_KNOWN_ACCOUNTS: weakref.WeakKeyDictionary[Engine, dict[str, Account]] = weakref.WeakKeyDictionary()
-
-
-def _known_accounts(rt: Tierline) -> dict[str, Account]:
-    known = _KNOWN_ACCOUNTS.get(rt.engine)
-    if known is None:
-        known = _KNOWN_ACCOUNTS.setdefault(rt.engine, {})
-    return known
-
-
-def _remember_account(rt: Tierline, account: Account | None) -> None:
-    if account is not None:
-        known = _known_accounts(rt)
-        if len(known) >= 20_000:
-            known.clear()
-        known[account.id] = account
 
 
 class _ReadOnDemand:
@@ -93,11 +69,11 @@ def prepare(o: Opening) -> Prepared | None:
     rt, account_id = o.rt, o.account_id
     try:
         with _ReadOnDemand(rt) as ro:
-            known = _known_accounts(rt).get(account_id) if account_id else None
+            known = known_accounts.known(rt, account_id)
             if known is not None:
-                stored = known
+                stored = known.account
             elif account_id:
-                _, stored = ro.cases.next_id_with_account(account_id)  # the id is not kept
+                stored = ro.cases.next_id_with_account(account_id).account  # (id not kept)
             else:
                 stored = None
             account = account_for(o, stored)
@@ -120,14 +96,14 @@ _PLAIN_OPENING = frozenset({EventKind.OPENED, EventKind.FLAGGED})
 
 def write_prepared(uow: UnitOfWork, o: Opening, prepared: Prepared) -> Opened:
     """Write a prepared case in ``uow`` (not committed here: see write_turns.py)."""
-    case_id, stored = uow.cases.next_id_with_account(o.account_id)
+    case_id, stored, _ = uow.cases.next_id_with_account(o.account_id)
     changed = stored != prepared.stored
     if changed or (not o.cmd.new_case and same_issue(uow, o)):
         # The account changed since, or this contact repeats an open case: decide again, here,
         # as without preparation.
-        _known_accounts(o.rt).pop(o.account_id or "", None)
+        known_accounts.forget(o.rt, o.account_id)
         return open_in(uow, o, case_id, stored, None)
-    _remember_account(o.rt, store_account(uow, o, stored))
+    known_accounts.remember(o.rt, store_account(uow, o, stored))
     session = prepared.session
     session.rebind(uow, case_id)
     return Opened(session.write(), linked=False)

@@ -94,7 +94,7 @@ def get_incident(rt: Tierline, actor: Actor, incident_id: str) -> dict[str, Any]
             uow.conn.execute(
                 select(cases.c.id, cases.c.account_id, cases.c.status, cases.c.subject)
                 .where(cases.c.incident_id == incident_id)
-                .order_by(cases.c.id)
+                .order_by(cases.c.opened_at, cases.c.id)
             )
             .mappings()
             .all()

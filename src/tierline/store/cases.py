@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
 
 from tierline.domain.case import Account
 from tierline.store.accounts import account_from_row
+from tierline.store.case_ids import take_case_id
 from tierline.store.driver_rows import complete_row, insert_rows
 from tierline.store.tables import cases
 
@@ -58,6 +59,16 @@ _NEXT_ID_SQLITE = _NEXT_ID_SQL.format(
 )
 
 
+class NextCase(NamedTuple):
+    """A new case's id and its account as stored (None: not stored), with the account's
+    columns as the driver read them (``seen``), for a later write to check the row still
+    holds them (``one_statement.expect_row``)."""
+
+    id: int
+    account: Account | None
+    seen: dict[str, Any] | None
+
+
 def _update_statement(keys: frozenset[str]) -> Any:
     stmt = _UPDATES.get(keys)
     if stmt is None:
@@ -93,7 +104,12 @@ class CaseRepo:
             return row
         return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
 
-    def next_id_with_account(self, account_id: str | None) -> tuple[int, Account | None]:
+    def take_id(self) -> int:
+        """An id for a new case (PostgreSQL), from this process's block of the sequence, read
+        only when the block runs out (``store/case_ids.py``)."""
+        return take_case_id(self.conn)
+
+    def next_id_with_account(self, account_id: str | None) -> NextCase:
         """An id for a case about to be inserted in this transaction, and its account if there
         is one: one statement where a case was otherwise inserted first and updated once its
         clocks and projection were known."""
@@ -104,8 +120,10 @@ class CaseRepo:
                 row = cur.fetchone()
         else:
             row = dbapi.execute(_NEXT_ID_SQLITE, (account_id,)).fetchone()
-        new_id, found = int(row[0]), dict(zip(_ACCOUNT_COLUMNS, row[1:], strict=True))
-        return new_id, (account_from_row(found) if found["id"] is not None else None)
+        found = dict(zip(_ACCOUNT_COLUMNS, row[1:], strict=True))
+        if found["id"] is None:
+            return NextCase(int(row[0]), None, None)
+        return NextCase(int(row[0]), account_from_row(found), found)
 
     def update(self, case_id: int, values: Mapping[str, Any], expected_version: int) -> bool:
         params = {**values, "version": expected_version + 1}
@@ -246,6 +264,6 @@ class CaseRepo:
                 cases.c.opened_at,
             )
         else:
-            q = q.order_by(cases.c.id.desc())
+            q = q.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
         q = q.limit(limit).offset(offset)
         return [dict(r) for r in self.conn.execute(q).mappings()]
