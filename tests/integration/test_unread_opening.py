@@ -6,6 +6,7 @@ ids must stay unique across processes."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -166,3 +167,22 @@ def test_ids_from_two_processes_blocks_are_unique_and_recent_means_opened_last(
         assert [c["id"] for c in listed["cases"]] == opened[::-1][:10]
     finally:
         other_engine.dispose()
+
+
+def test_threads_of_one_process_take_distinct_ids(env: Env) -> None:
+    taken: list[int] = []
+
+    def take() -> None:
+        for _ in range(3 * case_ids.BLOCK):
+            with env.rt.uow(deferred=True) as uow:
+                taken.append(uow.cases.take_id())
+
+    threads = [threading.Thread(target=take) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(taken) == len(set(taken)) == 6 * 3 * case_ids.BLOCK
+    with env.rt.uow(readonly=True) as uow:  # the sequence went no further than the blocks
+        top = uow.conn.execute(select(func.nextval(func.pg_get_serial_sequence("cases", "id"))))
+        assert top.scalar_one() == max(taken) + 1

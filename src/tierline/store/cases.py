@@ -123,7 +123,8 @@ class CaseRepo:
         found = dict(zip(_ACCOUNT_COLUMNS, row[1:], strict=True))
         if found["id"] is None:
             return NextCase(int(row[0]), None, None)
-        return NextCase(int(row[0]), account_from_row(found), found)
+        seen = {column: value for column, value in found.items() if column != "id"}
+        return NextCase(int(row[0]), account_from_row(found), seen)
 
     def update(self, case_id: int, values: Mapping[str, Any], expected_version: int) -> bool:
         params = {**values, "version": expected_version + 1}
