@@ -104,6 +104,25 @@ def test_warnings_are_batched_into_a_digest(env: Env) -> None:
     assert (recipient, subject) == ("ana", "2 alerts for you")
 
 
+def test_alerts_waiting_for_their_digest_are_left_alone_until_it_is_due(env: Env) -> None:
+    """Not claimed again on every tick meanwhile; one raised later joins the same digest."""
+    cid = open_case(env)["id"]
+    start = env.clock.now()
+    raise_alert(env, cid, "ana", "warning", "first_response")
+    assert dispatch(env.rt, start) == 0
+    with env.rt.uow() as uow:
+        assert uow.alerts.due(start + timedelta(minutes=29)) == []  # nothing to redo
+    env.clock.advance(timedelta(minutes=20))
+    raise_alert(env, cid, "ana", "warning", "resolution#1")
+    assert dispatch(env.rt, env.clock.now()) == 0
+    with env.rt.uow() as uow:
+        waits = uow.conn.execute(select(alerts.c.deliver_after)).scalars().all()
+    assert waits == [start + timedelta(minutes=30)] * 2  # the first one's digest
+    env.clock.set(start + timedelta(minutes=30))
+    assert dispatch(env.rt, env.clock.now()) == 1
+    assert delivered(env) == [("ana", "2 alerts for you")]
+
+
 def test_off_duty_alerts_go_to_a_colleague_on_duty(env: Env) -> None:
     cid = open_case(env)["id"]
     # Ana's quiet hours cover now (09:00 Berlin); Tom, also an agent at the front line, is on duty.

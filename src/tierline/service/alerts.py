@@ -146,8 +146,16 @@ def dispatch(rt: Tierline, now: datetime) -> int:
             sent += 1
         for handle, batch in digests.items():
             oldest = min(a["created_at"] for a in batch)
+            waiting = uow.alerts.oldest_pending_digest(handle)
+            if waiting is not None and waiting < oldest:
+                oldest = waiting  # an earlier one already waits: these join its digest
             if now - oldest < rules.digest_every:
-                continue  # the digest is not due yet; they stay pending
+                # Not due yet: they wait, unclaimed, until the digest is. (Left due, every tick
+                # of every worker claimed them again, locked their keys, checked them for
+                # duplicates and put them back: most of the worker's time under many alerts.)
+                for a in batch:
+                    uow.alerts.update(a["id"], {"deliver_after": oldest + rules.digest_every})
+                continue
             _deliver(rt, uow, duty.people[handle], batch, now, reminder=0)
             for a in batch:
                 uow.alerts.update(a["id"], _after_send(a, rules, now))

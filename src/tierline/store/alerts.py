@@ -42,6 +42,16 @@ class AlertRepo:
             limit,
         )
 
+    def oldest_pending_digest(self, recipient: str) -> datetime | None:
+        """When the oldest alert waiting for ``recipient``'s next digest was raised."""
+        q = select(func.min(alerts.c.created_at)).where(
+            alerts.c.recipient == recipient,
+            alerts.c.status == "pending",
+            alerts.c.digest.is_(True),
+        )
+        oldest: datetime | None = self.conn.execute(q).scalar_one()
+        return oldest
+
     def lock_dedupe_keys(self, keys: Sequence[str]) -> None:
         """PostgreSQL: hold each key until this transaction ends, so a worker that has claimed
         another alert with the same key waits for this one's outcome before its dedupe check,
