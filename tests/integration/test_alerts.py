@@ -93,6 +93,16 @@ def test_the_same_alert_twice_within_the_window_is_sent_once(env: Env) -> None:
     assert statuses[-2:] == ["sent", "deduplicated"]
 
 
+def test_the_same_alert_twice_in_one_round_is_sent_once(env: Env) -> None:
+    cid = open_case(env)["id"]
+    raise_alert(env, cid, "ana", "breach", "resolution#1")
+    raise_alert(env, cid, "ana", "breach", "resolution#1")
+    assert dispatch(env.rt, env.clock.now()) == 1
+    with env.rt.uow(readonly=True) as uow:
+        statuses = uow.conn.execute(select(alerts.c.status).order_by(alerts.c.id)).scalars()
+        assert list(statuses) == ["sent", "deduplicated"]
+
+
 def test_warnings_are_batched_into_a_digest(env: Env) -> None:
     cid = open_case(env)["id"]
     raise_alert(env, cid, "ana", "warning", "first_response")

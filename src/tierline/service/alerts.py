@@ -113,6 +113,11 @@ def dispatch(rt: Tierline, now: datetime) -> int:
         digests: dict[str, list[dict[str, Any]]] = defaultdict(list)
         due = uow.alerts.due(now)
         uow.alerts.lock_dedupe_keys([a["dedupe_key"] for a in due])
+        # Delivered within the window, as of now (under the keys' locks); keys delivered in
+        # this round are added as they go, so a second alert of one key is dropped as before.
+        delivered = uow.alerts.recently_sent(
+            [a["dedupe_key"] for a in due], now - rules.dedupe_window
+        )
         for alert in due:
             person = duty.people.get(alert["recipient"])
             if person is None:
@@ -135,7 +140,7 @@ def dispatch(rt: Tierline, now: datetime) -> int:
                     {"recipient": mate["handle"], "intended_for": alert["intended_for"]},
                 )
                 person = mate
-            if uow.alerts.recently_sent(alert["dedupe_key"], now - rules.dedupe_window):
+            if alert["dedupe_key"] in delivered:
                 uow.alerts.update(alert["id"], {"status": "deduplicated"})
                 continue
             if alert["digest"]:
@@ -143,6 +148,7 @@ def dispatch(rt: Tierline, now: datetime) -> int:
                 continue
             _deliver(rt, uow, person, [alert], now, reminder=0)
             uow.alerts.update(alert["id"], _after_send(alert, rules, now))
+            delivered.add(alert["dedupe_key"])
             sent += 1
         for handle, batch in digests.items():
             oldest = min(a["created_at"] for a in batch)
@@ -153,8 +159,8 @@ def dispatch(rt: Tierline, now: datetime) -> int:
                 # Not due yet: they wait, unclaimed, until the digest is. (Left due, every tick
                 # of every worker claimed them again, locked their keys, checked them for
                 # duplicates and put them back: most of the worker's time under many alerts.)
-                for a in batch:
-                    uow.alerts.update(a["id"], {"deliver_after": oldest + rules.digest_every})
+                wait = {"deliver_after": oldest + rules.digest_every}
+                uow.alerts.update_all([a["id"] for a in batch], wait)
                 continue
             _deliver(rt, uow, duty.people[handle], batch, now, reminder=0)
             for a in batch:

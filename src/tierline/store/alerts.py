@@ -62,20 +62,29 @@ class AlertRepo:
         for key in sorted(set(keys)):
             self.conn.execute(_LOCK_KEY, {"key": f"alert:{key}"})
 
-    def recently_sent(self, dedupe_key: str, since: datetime) -> bool:
-        q = (
-            select(func.count())
-            .select_from(alerts)
-            .where(
-                alerts.c.dedupe_key == dedupe_key,
-                alerts.c.status.in_(["sent", "acknowledged"]),
-                alerts.c.delivered_at >= since,
+    def recently_sent(self, dedupe_keys: Sequence[str], since: datetime) -> set[str]:
+        """Which of ``dedupe_keys`` were delivered since ``since`` (one query for a round)."""
+        wanted = sorted(set(dedupe_keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 1000):
+            q = (
+                select(alerts.c.dedupe_key)
+                .where(
+                    alerts.c.dedupe_key.in_(wanted[start : start + 1000]),
+                    alerts.c.status.in_(["sent", "acknowledged"]),
+                    alerts.c.delivered_at >= since,
+                )
+                .distinct()
             )
-        )
-        return int(self.conn.execute(q).scalar_one()) > 0
+            found.update(self.conn.execute(q).scalars())
+        return found
 
     def update(self, alert_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
+
+    def update_all(self, alert_ids: Sequence[int], values: Mapping[str, Any]) -> None:
+        if alert_ids:
+            self.conn.execute(update(alerts).where(alerts.c.id.in_(alert_ids)).values(**values))
 
     def get(self, alert_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(select(alerts).where(alerts.c.id == alert_id)).mappings().first()
