@@ -56,12 +56,16 @@ children = Table(
 AT = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=UTC)
 
 
-@pytest.fixture
-def tables(engine: Engine) -> Iterator[Engine]:
+def _fresh(engine: Engine) -> Iterator[Engine]:
     _meta.drop_all(engine)
     _meta.create_all(engine)
     yield engine
     _meta.drop_all(engine)
+
+
+@pytest.fixture
+def tables(engine: Engine) -> Iterator[Engine]:
+    yield from _fresh(engine)
 
 
 def _parent(i: int) -> dict[str, Any]:
@@ -257,10 +261,7 @@ def _row_values(engine: Engine, key: int) -> dict[str, Any]:
 def pg_tables(pg_schema: str) -> Iterator[Engine]:
     """Rows are checked inside the statement on PostgreSQL only."""
     engine = pg_engine(pg_schema)
-    _meta.drop_all(engine)
-    _meta.create_all(engine)
-    yield engine
-    _meta.drop_all(engine)
+    yield from _fresh(engine)
     engine.dispose()
 
 
@@ -304,3 +305,24 @@ def test_a_statement_checking_a_changed_row_stores_nothing(
             insert_rows(uow.conn, parents, [_parent(4)], copy=False)
         uow.commit()
     assert [p["id"] for p in _read(engine)[0]] == [1, 2, 4]
+
+
+@pytest.mark.parametrize("deferred", [True, False])
+def test_a_check_never_sent_does_not_ride_on_the_connections_next_statement(
+    pg_tables: Engine, deferred: bool
+) -> None:
+    """A unit of work registers a check and fails before sending anything: the pooled
+    connection's next user writes without it."""
+    engine = pg_tables
+    with engine.begin() as conn:
+        conn.execute(insert(parents), [_parent(1)])
+    seen = _row_values(engine, 1) | {"name": "not what is stored"}
+    with pytest.raises(RuntimeError), UnitOfWork(engine, deferred=deferred) as uow:
+        uow.expect_row(parents.name, "id", 1, seen)
+        raise RuntimeError("refused before anything was sent")
+    for _ in range(3):  # the same pooled connection, whichever is handed out
+        with UnitOfWork(engine, deferred=deferred) as uow:
+            with uow.one_statement():
+                insert_rows(uow.conn, children, [{"parent_id": 1, "seq": 1}], copy=False)
+            uow.commit()
+    assert len(_read(engine)[1]) == 3

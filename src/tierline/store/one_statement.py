@@ -135,8 +135,10 @@ def rollback(conn: Connection) -> None:
 
 
 def release(conn: Connection) -> None:
-    """Forget what was deferred or gathered (unsent: rolled back) before ``conn`` goes back to
-    the pool, and leave its driver connection transactional again, whatever happened."""
+    """Forget what was deferred, gathered or expected (unsent: rolled back) before ``conn``
+    goes back to the pool, and leave its driver connection transactional again, whatever
+    happened. (Every unit of work on PostgreSQL calls it: a check registered by one that then
+    failed before sending must not ride on the next statement of the connection's next user.)"""
     conn.info.pop(_PENDING, None)
     conn.info.pop(_DEFERRED, None)
     conn.info.pop(_EXPECTED, None)

@@ -221,7 +221,7 @@ class UnitOfWork:
         finally:
             if conn is not None:
                 try:
-                    if self._deferred:
+                    if self.is_postgres:  # any unit of work may have left a check unsent
                         gathered.release(conn)
                 except BaseException:
                     conn.invalidate()  # never back to the pool in autocommit
