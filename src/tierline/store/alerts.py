@@ -63,21 +63,20 @@ class AlertRepo:
             self.conn.execute(_LOCK_KEY, {"key": f"alert:{key}"})
 
     def recently_sent(self, dedupe_keys: Sequence[str], since: datetime) -> set[str]:
-        """Which of ``dedupe_keys`` were delivered since ``since`` (one query for a round)."""
-        wanted = sorted(set(dedupe_keys))
-        found: set[str] = set()
-        for start in range(0, len(wanted), 1000):
-            q = (
-                select(alerts.c.dedupe_key)
-                .where(
-                    alerts.c.dedupe_key.in_(wanted[start : start + 1000]),
-                    alerts.c.status.in_(["sent", "acknowledged"]),
-                    alerts.c.delivered_at >= since,
-                )
-                .distinct()
+        """Which of ``dedupe_keys`` (a round's, at most ``due``'s limit) were delivered since
+        ``since``."""
+        if not dedupe_keys:
+            return set()
+        q = (
+            select(alerts.c.dedupe_key)
+            .where(
+                alerts.c.dedupe_key.in_(sorted(set(dedupe_keys))),
+                alerts.c.status.in_(["sent", "acknowledged"]),
+                alerts.c.delivered_at >= since,
             )
-            found.update(self.conn.execute(q).scalars())
-        return found
+            .distinct()
+        )
+        return set(self.conn.execute(q).scalars())
 
     def update(self, alert_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))

@@ -2,8 +2,9 @@
 
 A plain new case whose account this process remembers writes one statement and reads nothing
 (see ``service/case_opening.py``); asking the sequence for its id was the one round trip left,
-and in a closed loop through the API it cost a sixth of the rate (the thread waiting on it
-also waits again for the GIL). So each engine (one per process) takes ids a block at a time.
+and under load a thread waiting on a round trip also waits again for its process's GIL
+(``docs/performance.md`` has the figures). So each engine (one per process) takes ids a block
+at a time.
 
 The price is the one PostgreSQL's own sequence ``CACHE`` documents: ids are unique but not in
 the order cases were opened across processes, and a process that stops leaves the rest of its
