@@ -81,15 +81,40 @@ def test_four_workers_fire_every_due_clock_exactly_once(pg_schema: str, tmp_path
             workers.append(Worker(Tierline(settings, eng, env.clock), name=f"w{n}"))
         stop = threading.Event()
         idle = [threading.Event() for _ in workers]
+        # The clock moves only between ticks: a tick claims outbox rows under a lease counted
+        # on this clock, and a half-hour step taken in the middle of one expired its lease at
+        # once, so another worker took the rows again and sent them twice. (An idle flag can
+        # still be set from a worker's previous tick while its next one has found work.)
+        gate = threading.Condition()
+        ticking = [0]
+        moving = [False]
 
         def loop(w: Worker, idle_flag: threading.Event) -> None:
             while not stop.is_set():
-                r = w.tick()
+                with gate:
+                    gate.wait_for(lambda: not moving[0])
+                    ticking[0] += 1
+                try:
+                    r = w.tick()
+                finally:
+                    with gate:
+                        ticking[0] -= 1
+                        gate.notify_all()
                 if r.fired or r.delivered:
                     idle_flag.clear()
                 else:
                     idle_flag.set()
                     time.sleep(0.01)
+
+        def advance(by: timedelta) -> None:
+            with gate:
+                moving[0] = True
+                gate.wait_for(lambda: ticking[0] == 0)
+                env.clock.advance(by)
+                for f in idle:
+                    f.clear()
+                moving[0] = False
+                gate.notify_all()
 
         threads = [
             threading.Thread(target=loop, args=(w, f)) for w, f in zip(workers, idle, strict=True)
@@ -98,9 +123,7 @@ def test_four_workers_fire_every_due_clock_exactly_once(pg_schema: str, tmp_path
             t.start()
         try:
             for _ in range(72):  # a day and a half in half-hour steps
-                env.clock.advance(timedelta(minutes=30))
-                for f in idle:
-                    f.clear()
+                advance(timedelta(minutes=30))
                 deadline = time.monotonic() + 60
                 while not all(f.is_set() for f in idle) and time.monotonic() < deadline:
                     time.sleep(0.02)
