@@ -92,6 +92,38 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(env: Env) -> None:
     assert counts(env) == before
 
 
+def test_an_external_reference_already_used_is_refused_naming_its_case(env: Env) -> None:
+    """The store holds one case per (source, external_ref); a second contact claiming the
+    reference is a 409 that names the case holding it, on every opening path, and stores
+    nothing."""
+    first = open_case(env, external_ref="ZD-1", account_id="initech", account=None)
+    open_case(env, account_id="initech", account=None, new_case=True)  # (account remembered)
+    before = counts(env)
+    attempts = [
+        {"contact_type": "how_to", "new_case": False},  # not the same issue: a new case
+        {"contact_type": "bug_report", "new_case": True},
+        {"contact_type": "bug_report", "new_case": True, "account": {"id": "umbrella"}},
+        {"contact_type": "bug_report", "new_case": True},  # (account as remembered)
+    ]
+    for attempt in attempts:
+        body = {"account_id": "initech", "external_ref": "ZD-1", "description": "x", **attempt}
+        if "account" in body:
+            del body["account_id"]
+        r = env.post("ana", "/api/cases", body)
+        assert r.status_code == 409, r.text
+        out = r.json()
+        assert out["error"] == "conflict" and "external_ref 'ZD-1' already exists" in out["message"]
+        assert out["details"] == [{"case_id": first["id"], "source": "api", "external_ref": "ZD-1"}]
+    assert counts(env) == before
+    with env.rt.uow(readonly=True) as uow:
+        assert uow.accounts.get("umbrella") is None  # the refused contact's account too
+    # The connections the refusals used serve the next case as usual.
+    later = open_case(env, account_id="initech", account=None, external_ref="ZD-2", new_case=True)
+    assert later["external_ref"] == "ZD-2" and counts(env)[0] == before[0] + 1
+    r = env.get("root", f"/api/cases/{first['id']}/timeline")
+    assert r.status_code == 200 and r.json()["events"][0]["kind"] == "opened"
+
+
 def test_roles_are_enforced(env: Env) -> None:
     case = open_case(env)
     # A QA reviewer may read but not write; an agent may not decide approvals or change policy.

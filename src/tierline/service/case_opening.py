@@ -17,13 +17,17 @@ from tierline.domain.vocabulary import AccountValue, CaseStatus, Channel, Escala
 from tierline.service import known_accounts
 from tierline.service.actors import Actor
 from tierline.service.case_messages import flag_escalation_request, record_inbound
-from tierline.service.errors import Invalid
+from tierline.service.errors import Conflict, Invalid
 from tierline.service.people import pick_person
 from tierline.service.runtime import ActivePolicy, Tierline
 from tierline.service.session import CaseSession
 from tierline.service.write_turns import PREPARING, write_together
 from tierline.store.one_statement import StaleRow
+from tierline.store.tables import cases
 from tierline.store.uow import UnitOfWork
+from tierline.store.violations import breaks_unique
+
+_EXTERNAL_REF = "uq_cases_source_external_ref"
 
 
 @dataclass
@@ -102,6 +106,24 @@ def open_case(
     if cmd.affected_customers < 1 or cmd.affected_customers > 10_000_000:
         raise Invalid("affected_customers must be between 1 and 10,000,000")
     o = Opening(rt, cmd, actor, when, active, rt.ensure_plan(active))
+    try:
+        return _open(o, within)
+    except Exception as exc:
+        if cmd.external_ref is None or not breaks_unique(exc, cases, _EXTERNAL_REF):
+            raise
+    # Nothing of this contact was stored (its transaction, or savepoint, failed as a whole).
+    with rt.uow(readonly=True) as uow:
+        existing = uow.cases.with_external_ref(cmd.source, cmd.external_ref)
+    raise Conflict(
+        f"a case from source {cmd.source!r} with external_ref {cmd.external_ref!r} already "
+        f"exists (case {existing}); an external reference names one case: add this contact to "
+        "that case, or open it with a reference not used before",
+        [{"case_id": existing, "source": cmd.source, "external_ref": cmd.external_ref}],
+    )
+
+
+def _open(o: Opening, within: Callable[[CaseSession], None] | None) -> Opened:
+    rt, cmd = o.rt, o.cmd
     if within is None and rt.engine.dialect.name == "sqlite":
         # Prepared before SQLite's one write lock, written under it with others (see there).
         from tierline.service import case_preparation as preparation

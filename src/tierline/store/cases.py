@@ -104,6 +104,13 @@ class CaseRepo:
             return row
         return dict(self.conn.execute(_INSERT_CASE, dict(values)).mappings().one())
 
+    def with_external_ref(self, source: str, external_ref: str) -> int | None:
+        """The id of the case another system knows as ``external_ref`` (from ``source``)."""
+        found = self.conn.execute(
+            select(cases.c.id).where(cases.c.source == source, cases.c.external_ref == external_ref)
+        ).scalar()
+        return None if found is None else int(found)
+
     def take_id(self) -> int:
         """An id for a new case (PostgreSQL), from this process's block of the sequence, read
         only when the block runs out (``store/case_ids.py``)."""
