@@ -92,6 +92,67 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(env: Env) -> None:
     assert counts(env) == before
 
 
+def test_the_nul_character_is_refused_alike_on_both_backends(env: Env) -> None:
+    """PostgreSQL cannot store or compare text holding U+0000 (it raised a server error);
+    SQLite can. Both refuse it, in a body at any depth or in the URL, and store nothing."""
+    case = open_case(env)
+    before = counts(env)
+    refused = [
+        ("/api/cases", {"contact_type": "how_to", "subject": "a\x00b"}, "subject"),
+        ("/api/cases", {"contact_type": "how_to", "account": {"id": "x", "name": "\x00"}}, None),
+        (f"/api/cases/{case['id']}/messages", {"body": "hi", "direction": "inbound\x00"}, None),
+        (f"/api/cases/{case['id']}/resolve", {"summary": "ok", "five_whys": ["a", "b\x00"]}, None),
+    ]
+    for path, body, field in refused:
+        r = env.post("ana", path, body)
+        assert r.status_code == 422, (path, r.text)
+        problems = [d["problem"] for d in r.json()["details"]]
+        assert "text must not contain the NUL character (U+0000)" in problems, r.text
+        if field:
+            assert r.json()["details"][0]["field"] == field
+    for url in ("/api/cases?status=%00", "/api/cases?team=open%00", "/api/cases/%00"):
+        r = env.get("ana", url)
+        assert r.status_code == 400 and "NUL character" in r.json()["message"], (url, r.text)
+    assert counts(env) == before
+
+
+def test_a_value_the_database_refuses_as_data_is_a_422_not_a_500(env: Env) -> None:
+    """The net under the checks above: whatever value still reaches the database and is refused
+    as data (by PostgreSQL's driver, or through SQLAlchemy) is a 422 saying so."""
+    from sqlalchemy.exc import DataError
+
+    def refused() -> None:
+        with env.rt.uow() as uow:  # a real refusal, as the driver raises it
+            uow.conn.execute(select(func.length("a\x00b" if uow.is_postgres else None)))
+        raise DataError("SELECT", {}, ValueError("value out of range for type integer"))
+
+    env.client.app.add_api_route("/api/_refused", refused, methods=["GET"])  # type: ignore[attr-defined]
+    r = env.get("ana", "/api/_refused")
+    assert r.status_code == 422, r.text
+    assert r.json()["message"].startswith("the request holds a value the database cannot store: ")
+
+
+def test_numbers_beyond_what_the_store_holds_are_refused(env: Env) -> None:
+    """An id or offset past a signed 64-bit integer overflowed the driver (a server error);
+    now a 422 naming the parameter."""
+    huge = 2**63
+    for method, url in [
+        ("get", f"/api/cases/{huge}"),
+        ("get", f"/api/cases/{huge}/timeline"),
+        ("get", f"/api/cases?offset={huge}"),
+        ("post", f"/api/cases/{huge}/accept"),
+        ("post", f"/api/approvals/{huge}/decision"),
+    ]:
+        if method == "get":
+            r = env.get("root", url)
+        else:
+            r = env.post("root", url, {"decision": "approve"} if "approvals" in url else {})
+        assert r.status_code == 422, (url, r.text)
+        field = r.json()["details"][0]["field"]
+        assert field.split(".")[-1] in ("case_id", "offset", "approval_id"), r.text
+    assert env.get("root", f"/api/cases/{huge - 1}").status_code == 404
+
+
 def test_an_external_reference_already_used_is_refused_naming_its_case(env: Env) -> None:
     """The store holds one case per (source, external_ref); a second contact claiming the
     reference is a 409 that names the case holding it, on every opening path, and stores

@@ -37,8 +37,40 @@ def create_app(rt: Tierline) -> FastAPI:
     app.include_router(replay)
     app.include_router(pages)
 
+    app.add_middleware(NoNulInUrl)
     app.add_middleware(StatusCounter, stats=app.state.http_stats)
     return app
+
+
+class NoNulInUrl:
+    """Refuses a URL holding an encoded NUL character (``%00``) before any route sees it:
+    PostgreSQL cannot compare text holding one, SQLite can, and a query must not answer on
+    one backend what it refuses on the other. (Request bodies are checked by their models.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")
+        ):
+            body = (
+                b'{"error":"invalid","message":"the URL holds a NUL character (%00), which no '
+                b'path or query parameter may contain"}'
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
 
 
 class StatusCounter:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -67,6 +68,23 @@ def install(app: FastAPI) -> None:
             log.warning("SQLite write lock not obtained in time: %s", exc.orig)
             return _busy("the database is busy with other writes")
         raise exc
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(psycopg.DataError)
+    async def unstorable_value(_: Request, exc: Exception) -> JSONResponse:
+        # A value the database refuses as such (text it cannot hold, a number out of its
+        # range), from wherever in the request it came; the statement, hence the transaction,
+        # failed, so nothing was stored. Bodies are checked before this; query strings are not.
+        err = getattr(exc, "orig", None) or exc
+        problem = str(err).splitlines()[0] if str(err) else type(err).__name__
+        log.warning("request refused by the database as data: %s", problem)
+        return JSONResponse(
+            {
+                "error": "invalid",
+                "message": f"the request holds a value the database cannot store: {problem}",
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from tierline.api.auth import current_actor
 from tierline.api.render import JSON
 from tierline.api.schemas import (
+    MAX_ID,
     AcceptIn,
     ActionIn,
     AssignIn,
@@ -22,6 +23,7 @@ from tierline.api.schemas import (
     MessageIn,
     ReopenIn,
     ResolveIn,
+    RowId,
     StatusIn,
 )
 from tierline.domain.case import Account
@@ -79,7 +81,7 @@ def list_cases(
     breached: bool | None = None,
     order: str = Query("queue", pattern="^(queue|recent)$"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> Response:
     rows = views.list_cases(
         rt_of(request),
@@ -100,20 +102,20 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", response_class=JSON)
-def get_case(case_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+def get_case(case_id: RowId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     return JSON(views.get_case(rt_of(request), case_id, actor))
 
 
 @router.get("/cases/{case_id}/timeline")
 def timeline(
-    case_id: int, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return {"case_id": case_id, "events": views.timeline(rt_of(request), case_id, actor)}
 
 
 @router.post("/cases/{case_id}/messages", status_code=201)
 def message(
-    case_id: int, body: MessageIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: MessageIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     row = cases.add_message(
         rt_of(request),
@@ -129,7 +131,7 @@ def message(
 
 @router.post("/cases/{case_id}/escalations", status_code=201)
 def escalate(
-    case_id: int, body: EscalationIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: EscalationIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     handoff = body.handoff.model_dump(exclude={"escalation_id"}) if body.handoff else None
     esc_id, row = escalations.escalate(
@@ -148,7 +150,7 @@ def escalate(
 
 @router.get("/cases/{case_id}/handoffs/draft")
 def handoff_draft(
-    case_id: int, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     """What Tierline already knows, prefilled for the handoff form (R-HAND-1)."""
     rt = rt_of(request)
@@ -171,7 +173,7 @@ def handoff_draft(
 
 @router.post("/cases/{case_id}/handoffs", status_code=201)
 def handoff(
-    case_id: int, body: HandoffIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: HandoffIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     row = escalations.record_handoff(
         rt_of(request),
@@ -185,7 +187,7 @@ def handoff(
 
 @router.post("/cases/{case_id}/accept")
 def accept(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     body: AcceptIn | None = None,
     actor: Actor = Depends(current_actor),
@@ -197,7 +199,7 @@ def accept(
 
 @router.post("/cases/{case_id}/transfer/cancel")
 def cancel_transfer(
-    case_id: int, body: ReopenIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: ReopenIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(
         escalations.cancel_transfer(rt_of(request), case_id, actor, body.reason)
@@ -206,7 +208,7 @@ def cancel_transfer(
 
 @router.post("/cases/{case_id}/consults", status_code=201)
 def consult(
-    case_id: int, body: ConsultIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: ConsultIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(
         escalations.consult(rt_of(request), case_id, actor, body.expert, body.question)
@@ -215,7 +217,7 @@ def consult(
 
 @router.post("/cases/{case_id}/actions")
 def action(
-    case_id: int,
+    case_id: RowId,
     body: ActionIn,
     request: Request,
     response: Response,
@@ -230,7 +232,7 @@ def action(
 
 @router.post("/approvals/{approval_id}/decision")
 def decide(
-    approval_id: int, body: DecisionIn, request: Request, actor: Actor = Depends(current_actor)
+    approval_id: RowId, body: DecisionIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     outcome, row = approvals.decide_approval(
         rt_of(request), approval_id, actor, approve=body.decision == "approve", note=body.note
@@ -240,7 +242,7 @@ def decide(
 
 @router.post("/cases/{case_id}/status")
 def status(
-    case_id: int, body: StatusIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: StatusIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(
         cases.change_status(rt_of(request), case_id, actor, body.status, body.reason)
@@ -249,7 +251,7 @@ def status(
 
 @router.post("/cases/{case_id}/flags")
 def flag(
-    case_id: int, body: FlagIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: FlagIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(
         cases.flag(
@@ -267,14 +269,14 @@ def flag(
 
 @router.post("/cases/{case_id}/assign")
 def assign(
-    case_id: int, body: AssignIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: AssignIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(cases.assign(rt_of(request), case_id, actor, body.owner))
 
 
 @router.post("/cases/{case_id}/resolve")
 def resolve(
-    case_id: int, body: ResolveIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: ResolveIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(
         cases.resolve(
@@ -292,14 +294,14 @@ def resolve(
 
 @router.post("/cases/{case_id}/close")
 def close(
-    case_id: int, body: CloseIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: CloseIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(cases.close(rt_of(request), case_id, actor, body.closure, body.reason))
 
 
 @router.post("/cases/{case_id}/reopen")
 def reopen(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     body: ReopenIn | None = None,
     actor: Actor = Depends(current_actor),

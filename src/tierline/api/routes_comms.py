@@ -17,6 +17,7 @@ from tierline.api.schemas import (
     IncidentLinkIn,
     IncidentMessageIn,
     ResolutionMessageIn,
+    RowId,
 )
 from tierline.domain.resolution import check_resolution
 from tierline.service import alerts, communications, incidents, views
@@ -39,7 +40,7 @@ def _iso(v: Any) -> Any:
 
 @router.post("/cases/{case_id}/communications", status_code=201)
 def communicate(
-    case_id: int, body: CommunicationIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: CommunicationIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     """Send a required message (escalation_notice, daily_update, resolution, follow_up…) from
     its template, with the agent's own words as ``text``."""
@@ -57,7 +58,7 @@ def communicate(
 
 @router.get("/cases/{case_id}/communications")
 def list_communications(
-    case_id: int, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     """Every required message of the case: due, sent, met / met late / missed / pending."""
     rt = rt_of(request)
@@ -80,7 +81,7 @@ def list_communications(
 
 @router.post("/cases/{case_id}/acknowledge")
 def acknowledge(
-    case_id: int, body: AcknowledgeIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: AcknowledgeIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     """R-COMM-5: acknowledge a customer's escalation request with a specific commitment; the
     customer-initiated escalation then proceeds."""
@@ -97,7 +98,10 @@ def acknowledge(
 
 @router.post("/cases/{case_id}/resolution/check")
 def check(
-    case_id: int, body: ResolutionMessageIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId,
+    body: ResolutionMessageIn,
+    request: Request,
+    actor: Actor = Depends(current_actor),
 ) -> dict[str, Any]:
     """Check a resolution message draft for closure without sending it."""
     rt = rt_of(request)
@@ -177,7 +181,7 @@ def get_incident(
 
 @router.post("/cases/{case_id}/incident")
 def link_incident(
-    case_id: int, body: IncidentLinkIn, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, body: IncidentLinkIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     return views.case_detail(incidents.link_case(rt_of(request), case_id, actor, body.incident_id))
 
@@ -208,7 +212,7 @@ def list_alerts(
 
 @router.post("/alerts/{alert_id}/ack")
 def ack_alert(
-    alert_id: int, request: Request, actor: Actor = Depends(current_actor)
+    alert_id: RowId, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     """Stop an alert's reminders."""
     return alerts.acknowledge(rt_of(request), actor, alert_id)
@@ -216,7 +220,7 @@ def ack_alert(
 
 @router.post("/cases/{case_id}/alerts/ack")
 def ack_case_alerts(
-    case_id: int, request: Request, actor: Actor = Depends(current_actor)
+    case_id: RowId, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     """Acknowledge every open alert of one case for the signed-in person."""
     return alerts.acknowledge_case(rt_of(request), actor, case_id)

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from tierline.api.auth import current_actor
+from tierline.api.schemas import RowId
 from tierline.service.actors import Actor
 from tierline.service.errors import Invalid, ServiceError
 from tierline.service.link_actions import case_surveys, open_link, use_link
@@ -89,7 +90,9 @@ async def link_action(token: str, request: Request) -> HTMLResponse:
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
     def field(name: str) -> str:
-        return (form.get(name) or [""])[0]
+        # A NUL character shown as U+FFFD, as undecodable bytes are: PostgreSQL cannot store
+        # it, and a customer's answer is not refused for it.
+        return (form.get(name) or [""])[0].replace("\x00", "\ufffd")
 
     rating_text = field("rating").strip()
     rating = int(rating_text) if rating_text.isdigit() else None
@@ -122,7 +125,7 @@ async def link_action(token: str, request: Request) -> HTMLResponse:
 
 
 @router.get("/api/cases/{case_id}/surveys", tags=["cases"])
-def surveys(case_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Any:
+def surveys(case_id: RowId, request: Request, actor: Actor = Depends(current_actor)) -> Any:
     """Post-escalation satisfaction answers of a case (R-RES-2), oldest first; kept apart from
     any overall CSAT."""
     return {"case_id": case_id, "surveys": case_surveys(_rt(request), case_id, actor)}

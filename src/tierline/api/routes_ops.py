@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select, text
 
 from tierline.api.auth import current_actor
+from tierline.api.schemas import RowId
 from tierline.service.actors import Actor
 from tierline.service.errors import NotFound
 from tierline.service.runtime import Tierline
@@ -150,7 +151,7 @@ def list_outbox(
 
 @router.post("/api/outbox/{message_id}/retry")
 def retry(
-    message_id: int, request: Request, actor: Actor = Depends(current_actor)
+    message_id: RowId, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     actor.require("user.admin", "retry messages")
     rt = rt_of(request)

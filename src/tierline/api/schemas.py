@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from tierline.domain.vocabulary import (
     AccountValue,
@@ -19,9 +21,37 @@ from tierline.domain.vocabulary import (
     Severity,
 )
 
+#: The largest id the store holds (a signed 64-bit integer on both backends).
+MAX_ID = 2**63 - 1
+
+#: A row id in a path: a number the store could hold, or a 422 saying so (a larger one
+#: overflowed the driver's integer into a server error).
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL cannot store U+0000 in text or JSON, and what one backend refuses the
+        other must too: refused in every field, at any depth, on both."""
+        if _holds_nul(value):
+            raise PydanticCustomError(
+                "nul_character", "text must not contain the NUL character (U+0000)"
+            )
+        return value
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 class AccountIn(Body):
