@@ -71,6 +71,21 @@ def test_a_new_mail_opens_a_case(env: Env) -> None:
         assert uow.mail.thread(result.case_id) == [("<m1@globex.example>", "in")]
 
 
+def test_a_nul_character_in_mail_is_kept_as_a_replacement_character(env: Env) -> None:
+    """PostgreSQL cannot store U+0000 (a broken mail client's NUL failed the whole ingest there,
+    so the provider would retry and bounce it); the customer's mail is stored on both backends,
+    each NUL shown as U+FFFD."""
+    raw = mail(
+        "Export\x00 stops", subject="Rows\x00 missing", message_id="<n\x00ul@globex.example>"
+    )
+    result = ingest(env.rt, raw, source="test")
+    assert result.action == "opened" and result.case_id is not None
+    case = env.get("max", f"/api/cases/{result.case_id}").json()
+    assert (case["subject"], case["description"]) == ("Rows\ufffd missing", "Export\ufffd stops")
+    again = ingest(env.rt, raw, source="test")
+    assert again.action == "duplicate" and again.case_id == result.case_id
+
+
 def test_a_known_contact_keeps_their_account(env: Env) -> None:
     first = open_case(env, contact={"name": "Peter", "email": "peter@initech.test"})
     assert first["account_id"] == "initech"

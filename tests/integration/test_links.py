@@ -136,6 +136,17 @@ def test_rate_stores_a_post_escalation_survey(keyed: Env) -> None:
         assert uow.conn.execute(select(func.count()).select_from(surveys)).scalar_one() == 1
 
 
+def test_a_nul_character_in_a_comment_is_kept_as_a_replacement_character(keyed: Env) -> None:
+    """PostgreSQL cannot store U+0000 (the rating failed there with a server error); the
+    customer's answer is stored on both backends, the NUL shown as U+FFFD."""
+    case_id = resolved_case(keyed)
+    path = link(keyed, case_id, "rate", timedelta(days=30))
+    r = keyed.client.post(path, content="rating=5&comment=Fast%00+fix", headers=_form())
+    assert r.status_code == 200 and "Thank you for your rating" in r.text
+    [answer] = keyed.get("max", f"/api/cases/{case_id}/surveys").json()["surveys"]
+    assert answer["comment"] == "Fast\ufffd fix"
+
+
 def test_surveys_are_visible_only_to_those_who_may_read_the_case(keyed: Env) -> None:
     case_id = resolved_case(keyed)
     assert keyed.get("eli", f"/api/cases/{case_id}/surveys").status_code == 404

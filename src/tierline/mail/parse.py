@@ -53,6 +53,16 @@ class InboundMail:
     auto_generated: str = ""
     attachments: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A NUL character in mail (a broken client, a binary part labelled text) is shown as
+        # U+FFFD, as undecodable bytes are: PostgreSQL cannot store it, and a customer's
+        # message is not refused for it, whatever format it came in.
+        for name, value in vars(self).items():
+            if isinstance(value, str) and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", "\ufffd"))
+            elif isinstance(value, tuple) and any("\x00" in v for v in value):
+                object.__setattr__(self, name, tuple(v.replace("\x00", "\ufffd") for v in value))
+
     @property
     def domain(self) -> str:
         return self.from_address.rpartition("@")[2]
