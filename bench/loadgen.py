@@ -35,6 +35,23 @@ class Result:
         return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
+def merge(results: list[Result]) -> Result:
+    """Several turns' results as one: the rate over all their time, percentiles over all their
+    requests."""
+    out = Result()
+    for r in results:
+        out.ok += r.ok
+        out.errors += r.errors
+        out.retries += r.retries
+        out.elapsed += r.elapsed
+        out.latencies += r.latencies
+        for status, n in r.statuses.items():
+            out.statuses[status] = out.statuses.get(status, 0) + n
+        for kind, n in r.error_kinds.items():
+            out.error_kinds[kind] = out.error_kinds.get(kind, 0) + n
+    return out
+
+
 class Connection:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
