@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from tierline.domain.frustration import frustration_score, frustration_signals
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from tierline.domain.frustration import (
+    _alternatives,
+    _count,
+    frustration_score,
+    frustration_signals,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +50,31 @@ def test_the_policy_can_add_its_own_terms() -> None:
         "policy_terms": ["chargeback"],
     }
     assert frustration_score("I will file a chargeback", ["chargeback"]) == 0.3
+
+
+_VOCABULARY = (
+    "cancel", "cancelling", "refund", "refund now", "now", "fund", "re", "no one", "one",
+    "still not", "not", "won't", "c++", "a.b", "press", "switching to",
+)  # fmt: skip
+
+
+@example(["refund now", "refund"], ["we want a refund now"])  # the phrase is preferred
+@example(["refund", "refund now"], ["we want a refund now"])  # the word is preferred
+@example(["no one", "one", "cancel"], ["no one will cancel"])
+@given(
+    st.lists(st.sampled_from(_VOCABULARY), max_size=8),
+    st.lists(
+        st.sampled_from([*_VOCABULARY, " ", ", ", "!", "x", "ing", "\n"]) | st.text(max_size=4),
+        max_size=30,
+    ),
+)
+def test_one_alternation_finds_what_one_alternative_per_phrase_finds(
+    phrases: list[str], pieces: list[str]
+) -> None:
+    """The compiled pattern shares ``\\b`` between runs of words for speed; it must find the
+    same terms, with the same preference, as one alternative per phrase in the list's order."""
+    text = "".join(pieces).lower()
+    alternatives = _alternatives(tuple(phrases))
+    reference = re.compile("|".join(alternatives)) if alternatives else None
+    expected = sorted({m.group(0) for m in reference.finditer(text)}) if reference else []
+    assert _count(text, phrases) == expected
