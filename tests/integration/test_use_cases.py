@@ -116,6 +116,25 @@ def test_the_nul_character_is_refused_alike_on_both_backends(env: Env) -> None:
     assert counts(env) == before
 
 
+def test_a_lone_surrogate_is_refused_and_echoed_in_a_form_the_answer_can_carry(env: Env) -> None:
+    """JSON may spell half a UTF-16 pair (``\\ud800``); the model refuses it, and the refusal
+    echoes the input escaped: as it was, it could not be encoded and the refusal became a 500."""
+    before = counts(env)
+    raw = b'{"contact_type": "how_to", "subject": "a\\ud800b"}'
+    r = env.client.post(
+        "/api/cases", content=raw, headers={**env.auth("ana"), "Content-Type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    [detail] = r.json()["details"]
+    assert detail["field"] == "subject" and detail["input"] == "a\\ud800b"
+    whole = b'{"contact_type": "how_to", "subject": "\\ud83d\\ude00 a whole pair"}'
+    r = env.client.post(
+        "/api/cases", content=whole, headers={**env.auth("ana"), "Content-Type": "application/json"}
+    )
+    assert r.status_code == 201 and r.json()["subject"] == "\U0001f600 a whole pair"
+    assert counts(env)[0] == before[0] + 1
+
+
 def test_a_value_the_database_refuses_as_data_is_a_422_not_a_500(env: Env) -> None:
     """The net under the checks above: whatever value still reaches the database and is refused
     as data (by PostgreSQL's driver, or through SQLAlchemy) is a 422 saying so."""

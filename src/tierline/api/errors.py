@@ -4,6 +4,7 @@ too busy to take a request says so with a 503 and when to retry, not with a 500.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -16,6 +17,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tierline.service.errors import ServiceError
 
 log = logging.getLogger("tierline.api")
+
+
+def _echo(value: Any) -> Any:
+    """The refused input as the answer can carry it: a lone surrogate (JSON's ``"\\ud800"``,
+    refused by the model) cannot be encoded as UTF-8 and failed the refusal itself with a
+    server error; it is echoed escaped (``\\ud800`` as text)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_echo(k): _echo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_echo(v) for v in value]
+    return value
 
 
 def _where(loc: tuple[object, ...]) -> str:
@@ -42,7 +56,7 @@ def install(app: FastAPI) -> None:
                 {
                     "field": field,
                     "problem": msg,
-                    "input": err.get("input") if err.get("type") != "missing" else None,
+                    "input": _echo(err.get("input")) if err.get("type") != "missing" else None,
                 }
             )
         summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
