@@ -12,7 +12,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, insert, select
+from sqlalchemy import distinct, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from tierline.domain.events import EventKind
 from tierline.domain.vocabulary import MessageDirection, Severity
@@ -64,19 +65,29 @@ def create_incident(
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", ident):
         raise Invalid("id may hold letters, digits, '.', '_' and '-' only")
     with rt.uow() as uow:
-        if incident_summary(uow, ident) is not None:
+        if incident_id is None:
+            # Declared in the same second as another (an outage rarely comes alone): the next
+            # free suffix, not a refusal of an id the client never chose.
+            base, n = ident, 1
+            while incident_summary(uow, ident) is not None:
+                n += 1
+                ident = f"{base}-{n}"
+        elif incident_summary(uow, ident) is not None:
             raise Conflict(f"incident {ident} already exists")
-        uow.conn.execute(
-            insert(incidents).values(
-                id=ident,
-                title=title,
-                severity=severity.value,
-                status="open",
-                started_at=started_at or when,
-                created_by=actor.handle,
-                created_at=when,
+        try:
+            uow.conn.execute(
+                insert(incidents).values(
+                    id=ident,
+                    title=title,
+                    severity=severity.value,
+                    status="open",
+                    started_at=started_at or when,
+                    created_by=actor.handle,
+                    created_at=when,
+                )
             )
-        )
+        except IntegrityError:  # (PostgreSQL) another request declared it since the look above
+            raise Conflict(f"incident {ident} was declared at the same moment; retry") from None
         summary = incident_summary(uow, ident)
         uow.commit()
     assert summary is not None
@@ -113,12 +124,19 @@ def link_case(
     def work(s: CaseSession) -> None:
         if s.require_state().incident_id == incident_id:
             raise Conflict(f"case {case_id} is already linked to {incident_id}")
+        # The accounts affected once this case is linked: its own counts only if no linked
+        # case has it already (the count raises the case's priority through exposure).
+        accounts = s.uow.conn.execute(
+            select(func.count(distinct(cases.c.account_id))).where(
+                or_(cases.c.incident_id == incident_id, cases.c.id == case_id)
+            )
+        ).scalar_one()
         s.record(
             EventKind.LINKED,
             {
                 "incident_id": incident_id,
                 "severity": summary["severity"],
-                "affected": int(summary["affected_accounts"]) + 1,
+                "affected": max(1, int(accounts)),
             },
         )
 
