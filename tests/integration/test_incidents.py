@@ -7,9 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from tierline.store.tables import outbox
+from tierline.service import incidents
+from tierline.service.people import authenticate
+from tierline.store.tables import events, outbox
 
 from .conftest import Env
 from .test_use_cases import open_case
@@ -138,3 +141,41 @@ def test_one_message_per_affected_account_recorded_on_every_open_case(env: Env) 
     assert (
         env.post("cora", "/api/incidents/INC-0/communications", {"message": "x"}).status_code == 404
     )
+
+
+def test_telling_the_accounts_is_all_or_nothing(env: Env, monkeypatch: Any) -> None:
+    """A failure on one case tells no account (before, each case was its own transaction: the
+    accounts before the failure were told, and sending again told them twice)."""
+    declare(env, id="INC-10")
+    for account in ("initech", "globex", "umbrella"):
+        case = open_case(
+            env,
+            account={"id": account, "name": account.title()},
+            contact={"name": "C", "email": f"c@{account}.example"},
+            new_case=True,
+        )
+        r = env.post("ana", f"/api/cases/{case['id']}/incident", {"incident_id": "INC-10"})
+        assert r.status_code == 200, r.text
+    before = customer_messages(env)
+    calls = []
+
+    def failing_send(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the mail template broke")
+        real_send(*args, **kwargs)
+
+    real_send = incidents.send
+    monkeypatch.setattr(incidents, "send", failing_send)
+    cora = authenticate(env.rt, env.tokens["cora"])
+    with pytest.raises(RuntimeError):
+        incidents.tell_affected(env.rt, cora, "INC-10", message="A fix is being deployed.")
+    assert customer_messages(env) == before
+    with env.rt.uow(readonly=True) as uow:
+        told = uow.conn.execute(
+            select(func.count()).select_from(events).where(events.c.kind == "message")
+        ).scalar_one()
+    assert told == 0
+    monkeypatch.setattr(incidents, "send", real_send)
+    out = incidents.tell_affected(env.rt, cora, "INC-10", message="A fix is being deployed.")
+    assert out["accounts"] == 3 and len(customer_messages(env)) == len(before) + 3

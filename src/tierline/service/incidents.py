@@ -154,9 +154,13 @@ def tell_affected(
     subject: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """One message per affected account; a record of it on every linked open case."""
+    """One message per affected account; a record of it on every linked open case. All in one
+    transaction: a failure on one case tells no account, so sending again cannot tell some
+    twice."""
     actor.require("case.write", "message customers")
-    with rt.uow(readonly=True) as uow:
+    rt.active()  # fail early (409) when no policy is active
+    when = now or rt.now()
+    with rt.uow() as uow:
         summary = incident_summary(uow, incident_id)
         if summary is None:
             raise NotFound(f"incident {incident_id} does not exist")
@@ -168,37 +172,29 @@ def tell_affected(
                     cases.c.resolved_at.is_(None),
                     cases.c.closed_at.is_(None),
                 )
-                .order_by(cases.c.opened_at.desc())
+                .order_by(cases.c.opened_at.desc(), cases.c.id.desc())
             )
             .mappings()
             .all()
         )
-    groups: dict[str, list[int]] = {}
-    for r in rows:
-        key = r["account_id"] or r["contact_email"] or f"case-{r['id']}"
-        groups.setdefault(key, []).append(int(r["id"]))
-    extra = {
-        "incident": {"id": incident_id, "title": summary["title"], "severity": summary["severity"]}
-    }
-    for members in groups.values():
-        primary, others = members[0], members[1:]
-
-        def tell(s: CaseSession) -> None:
-            send(s, "incident_update", text=message, subject=subject, extra=extra)
-
-        in_case(
-            rt,
-            primary,
-            actor,
-            tell,
-            permission="case.write",
-            doing="message customers",
-            now=now,
-            check_visibility=False,
-        )
-        for case_id in others:
-
-            def note(s: CaseSession, via: int = primary) -> None:
+        groups: dict[str, list[int]] = {}
+        for r in rows:
+            key = r["account_id"] or r["contact_email"] or f"case-{r['id']}"
+            groups.setdefault(key, []).append(int(r["id"]))
+        extra = {
+            "incident": {
+                "id": incident_id,
+                "title": summary["title"],
+                "severity": summary["severity"],
+            }
+        }
+        # Each account's most recent case carries the message; its other cases record it.
+        via = {case_id: members[0] for members in groups.values() for case_id in members}
+        for case_id in sorted(via):  # one order for every caller: no lock cycle between two
+            s = CaseSession.load(rt, uow, case_id, when, actor)
+            if via[case_id] == case_id:
+                send(s, "incident_update", text=message, subject=subject, extra=extra)
+            else:
                 s.record(
                     EventKind.MESSAGE,
                     {
@@ -206,19 +202,10 @@ def tell_affected(
                         "kind": "incident_update",
                         "subject": subject or summary["title"],
                         "body": message,
-                        "via_case": via,
-                        "note": "sent once to the account, with case " + str(via),
+                        "via_case": via[case_id],
+                        "note": f"sent once to the account, with case {via[case_id]}",
                     },
                 )
-
-            in_case(
-                rt,
-                case_id,
-                actor,
-                note,
-                permission="case.write",
-                doing="message customers",
-                now=now,
-                check_visibility=False,
-            )
+            s.finish()
+        uow.commit()
     return {"incident_id": incident_id, "accounts": len(groups), "cases": len(rows)}
