@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_create_case import PG, bare_body, body_maker, free_port, serve
+from api_create_case import PG, bare_body, body_maker, forget, free_port, serve
 from loadgen import closed_loop
 from machine import print_facts
 
@@ -55,10 +55,12 @@ def main() -> None:
     print_facts()
     procs: list[subprocess.Popen[bytes]] = []
     targets = []
+    stored: list[tuple[Path, str]] = []  # each database's folder and schema
     try:
         for variant in args.variants:
             name, _, src = variant.partition("=")
             workdir = Path(tempfile.mkdtemp(prefix=f"tl-ab-{name}-"))
+            stored.append((workdir, f"ab_{name}"))
             url, token = _prepare(name, src, args.backend, workdir)
             pythonpath = f"{Path(src).resolve()}:{BENCH}"
             port = free_port()
@@ -66,6 +68,7 @@ def main() -> None:
             auth = {"Authorization": f"Bearer {token}"}
             targets.append((name, f"http://127.0.0.1:{port}/api/cases", auth, body_maker(name)))
         workdir = Path(tempfile.mkdtemp(prefix="tl-ab-bare-"))
+        stored.append((workdir, "ab_bare"))
         if args.backend == "sqlite":
             bare_url = f"sqlite:///{workdir / 'bare.db'}"
         else:
@@ -93,6 +96,8 @@ def main() -> None:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
+        for workdir, schema in stored:
+            forget(args.backend, workdir, schema)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -71,6 +72,19 @@ def prepare(backend: str, workdir: Path) -> tuple[str, str]:
     _, token = add_person(rt, name="Bench Agent", role="agent", team="frontline", handle="bench")
     rt.engine.dispose()
     return url, token
+
+
+def forget(backend: str, workdir: Path, schema: str = SCHEMA) -> None:
+    """Remove what a run stored: its folder (the SQLite files grow by ~100 MB a run) and, on
+    PostgreSQL, its schema."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    if backend == "postgres":
+        from tierline.store.db import make_engine
+
+        admin = make_engine(PG)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
 
 
 def serve(
@@ -169,6 +183,7 @@ def run(
         for proc in (tierline, bare):
             proc.terminate()
             proc.wait(timeout=30)
+        forget(backend, workdir)
     ratio = tl_max.rate / bare_max.rate if bare_max.rate else 0.0
     print(
         f"\n{backend}: closed loop, {concurrency} connections, {seconds:.0f} s each "
