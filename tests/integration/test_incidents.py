@@ -24,6 +24,14 @@ def declare(env: Env, **body: Any) -> dict[str, Any]:
     return dict(r.json())
 
 
+def case_of(env: Env, account: str, email: str | None = None) -> dict[str, Any]:
+    """A new case for ``account``, from ``email`` (by default the builder's usual contact)."""
+    contact = {"contact": {"name": "Contact", "email": email}} if email else {}
+    return open_case(
+        env, account={"id": account, "name": account.title()}, new_case=True, **contact
+    )
+
+
 def customer_messages(env: Env) -> list[tuple[int, str, str]]:
     with env.rt.uow(readonly=True) as uow:
         rows = uow.conn.execute(
@@ -52,19 +60,9 @@ def test_declare_with_an_id_or_without_one(env: Env) -> None:
 
 def test_linked_cases_show_the_incident_and_its_reach(env: Env) -> None:
     inc = declare(env, id="INC-7")
-    a1 = open_case(env, account={"id": "initech", "name": "Initech"}, new_case=True)
-    a2 = open_case(
-        env,
-        account={"id": "initech", "name": "Initech"},
-        contact={"name": "Joanna", "email": "joanna@initech.test"},
-        new_case=True,
-    )
-    b1 = open_case(
-        env,
-        account={"id": "globex", "name": "Globex"},
-        contact={"name": "Hank", "email": "hank@globex.example"},
-        new_case=True,
-    )
+    a1 = case_of(env, "initech")
+    a2 = case_of(env, "initech", "joanna@initech.test")
+    b1 = case_of(env, "globex", "hank@globex.example")
     affected = []
     for case in (a1, a2, b1):
         r = env.post("ana", f"/api/cases/{case['id']}/incident", {"incident_id": "INC-7"})
@@ -88,26 +86,11 @@ def test_linked_cases_show_the_incident_and_its_reach(env: Env) -> None:
 
 def test_one_message_per_affected_account_recorded_on_every_open_case(env: Env) -> None:
     declare(env, id="INC-9")
-    older = open_case(env, account={"id": "initech", "name": "Initech"}, new_case=True)
+    older = case_of(env, "initech")
     env.clock.advance(timedelta(minutes=5))
-    newer = open_case(
-        env,
-        account={"id": "initech", "name": "Initech"},
-        contact={"name": "Joanna", "email": "joanna@initech.test"},
-        new_case=True,
-    )
-    other = open_case(
-        env,
-        account={"id": "globex", "name": "Globex"},
-        contact={"name": "Hank", "email": "hank@globex.example"},
-        new_case=True,
-    )
-    done = open_case(
-        env,
-        account={"id": "umbrella", "name": "Umbrella"},
-        contact={"name": "Alice", "email": "alice@umbrella.example"},
-        new_case=True,
-    )
+    newer = case_of(env, "initech", "joanna@initech.test")
+    other = case_of(env, "globex", "hank@globex.example")
+    done = case_of(env, "umbrella", "alice@umbrella.example")
     for case in (older, newer, other, done):
         r = env.post("ana", f"/api/cases/{case['id']}/incident", {"incident_id": "INC-9"})
         assert r.status_code == 200, r.text
@@ -148,12 +131,7 @@ def test_telling_the_accounts_is_all_or_nothing(env: Env, monkeypatch: Any) -> N
     accounts before the failure were told, and sending again told them twice)."""
     declare(env, id="INC-10")
     for account in ("initech", "globex", "umbrella"):
-        case = open_case(
-            env,
-            account={"id": account, "name": account.title()},
-            contact={"name": "C", "email": f"c@{account}.example"},
-            new_case=True,
-        )
+        case = case_of(env, account, f"c@{account}.example")
         r = env.post("ana", f"/api/cases/{case['id']}/incident", {"incident_id": "INC-10"})
         assert r.status_code == 200, r.text
     before = customer_messages(env)
