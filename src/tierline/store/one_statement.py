@@ -10,10 +10,12 @@ after a few uses). Foreign keys are checked at the statement's end.
 A unit of work may also *defer* its transaction (:func:`defer`): reads through the driver run
 on their own, and if by commit time the gathered statement is all the unit of work writes, it
 is sent alone, a transaction by itself, atomic as any statement: no ``BEGIN``, no ``COMMIT``,
-two round trips saved. Anything else sent on the connection first begins the transaction for
-real (every statement through SQLAlchemy, by an engine event, and every other driver insert),
-and a statement already gathered goes before it, inside. So the deferral can only ever save
-round trips; it never splits a unit of work's writes into two transactions.
+two round trips saved; several threads of the process reaching that point together share one
+such statement (:mod:`tierline.store.group_commit`). Anything else sent on the connection
+first begins the transaction for real (every statement through SQLAlchemy, by an engine event,
+and every other driver insert), and a statement already gathered goes before it, inside. So
+the deferral can only ever save round trips; it never splits a unit of work's writes into two
+transactions.
 
 A statement made from a row read earlier, outside any transaction, can carry a check that the
 row still holds the values read (:func:`expect_row`): if it does not, the statement fails as a
@@ -33,6 +35,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Engine, event
 
+from tierline.store import group_commit
+
 _GATHERING = "tierline.gathering"  # the open one_statement block's rows
 _PENDING = "tierline.pending"  # a gathered statement waiting for the deferred transaction
 _DEFERRED = "tierline.deferred"  # the unit of work's transaction is not begun yet
@@ -44,7 +48,11 @@ Batched = tuple[str, tuple[str, ...], list[Any]]
 #: A row the statement checks: table, key column, key, the values read (column, value).
 Expected = tuple[str, str, Any, tuple[tuple[str, Any], ...]]
 
+#: A gathered statement's rows and the rows it checks unchanged.
+Part = tuple[list[Batched], list[Expected]]
+
 _MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
+_GROUPED_PARAMS = 2_000  # a larger statement goes alone (a new case's has about seventy)
 _Check = tuple[str, str, tuple[str, ...]]  # table, key column, columns compared
 _Shape = tuple[tuple[tuple[str, tuple[str, ...], int], ...], tuple[_Check, ...]]
 _STATEMENTS: dict[_Shape, str] = {}
@@ -119,11 +127,16 @@ def begin(conn: Connection) -> None:
 
 
 def commit(conn: Connection) -> None:
-    """Commit: a deferred transaction never begun sends its gathered statement alone."""
+    """Commit: a deferred transaction never begun sends its gathered statement alone, or with
+    those other threads are committing at the same moment (:mod:`group_commit`)."""
     if conn.info.pop(_DEFERRED, False):
         pending = conn.info.pop(_PENDING, None)
         if pending:
-            send(conn, pending)
+            expected: list[Expected] = conn.info.pop(_EXPECTED, None) or []
+            if _params(pending) <= _GROUPED_PARAMS:
+                group_commit.store(conn, pending, expected, send_alone, merge)
+            else:
+                send_alone(conn, pending, expected)
     conn.commit()
 
 
@@ -166,11 +179,31 @@ def _before_statement(conn: Connection, *_: Any) -> None:
 
 
 def send(conn: Connection, batch: list[Batched]) -> None:
+    """``batch`` as one statement, with the checks registered on ``conn``."""
+    send_alone(conn, batch, conn.info.pop(_EXPECTED, None) or [])
+
+
+def _params(batch: list[Batched]) -> int:
+    return sum(len(names) * len(rows) for _, names, rows in batch)
+
+
+def merge(parts: list[Part]) -> Part:
+    """Several gathered statements' rows and checks as one statement's: the rows of each
+    table (and set of columns) together, in the order the parts came."""
+    tables: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+    expected: list[Expected] = []
+    for batch, checks in parts:
+        for table, names, rows in batch:
+            tables.setdefault((table, names), []).extend(rows)
+        expected += checks
+    return [(table, names, rows) for (table, names), rows in tables.items()], expected
+
+
+def send_alone(conn: Connection, batch: list[Batched], expected: list[Expected]) -> None:
     """``batch`` as one statement, or, past the parameter limit, one per table and slice, in
     one transaction (begun here if the connection was in autocommit for a deferred one)."""
     dbapi = _driver(conn)
-    expected: list[Expected] = conn.info.pop(_EXPECTED, None) or []
-    if sum(len(names) * len(rows) for _, names, rows in batch) <= _MAX_PARAMS:
+    if _params(batch) <= _MAX_PARAMS:
         _execute(dbapi, batch, expected)
         return
     if dbapi.autocommit:
