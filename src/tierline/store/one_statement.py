@@ -52,7 +52,9 @@ Expected = tuple[str, str, Any, tuple[tuple[str, Any], ...]]
 Part = tuple[list[Batched], list[Expected]]
 
 _MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
-_GROUPED_PARAMS = 2_000  # a larger statement goes alone (a new case's has about seventy)
+# A larger statement goes alone (a new case's has about seventy); group_commit.MAX_PARTS of
+# them stay far below _MAX_PARAMS, so a merged statement is never split.
+_GROUPED_PARAMS = 2_000
 _Check = tuple[str, str, tuple[str, ...]]  # table, key column, columns compared
 _Shape = tuple[tuple[tuple[str, tuple[str, ...], int], ...], tuple[_Check, ...]]
 _STATEMENTS: dict[_Shape, str] = {}
