@@ -16,6 +16,10 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, insert
 
+from tierline.service import case_opening
+from tierline.service.case_opening import OpenCase
+from tierline.service.errors import Conflict
+from tierline.service.people import authenticate
 from tierline.store import group_commit
 from tierline.store import one_statement as gathered
 from tierline.store.driver_rows import insert_rows
@@ -187,4 +191,48 @@ def test_cases_opened_together_are_stored_as_if_opened_one_by_one(
     got = [normalised(stored(env, out), out["id"], "acme") for out in results]
     assert got == expected
     with env.rt.uow(readonly=True) as uow:
+        assert list(uow.events.verify()) == []
+
+
+def test_threads_opening_at_once_store_each_reference_once(env: Env) -> None:
+    """No gate: six threads open 48 cases at once, 18 of them reusing a reference another
+    sent. However the statements merged, each reference is stored once and every other
+    contact claiming it is refused naming that case; the chains verify."""
+    actor = authenticate(env.rt, env.tokens["ana"])
+    plain(env, "acme")
+    plain(env, "acme")  # remembered: the openings below read nothing
+    refs = [f"ZD-{i % 30}" for i in range(48)]
+    outcome: dict[int, int | Conflict] = {}
+
+    def work(chunk: range) -> None:
+        for i in chunk:
+            cmd = OpenCase(
+                contact_type="bug_report",
+                subject=f"contact {i}",
+                account_id="acme",
+                external_ref=refs[i],
+                new_case=True,
+            )
+            try:
+                outcome[i] = int(case_opening.open_case(env.rt, cmd, actor).row["id"])
+            except Conflict as refused:
+                outcome[i] = refused
+
+    threads = [threading.Thread(target=work, args=(range(k, 48, 6),)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(outcome) == 48
+    holder: dict[str, int] = {}
+    for i, got in outcome.items():
+        if isinstance(got, int):
+            assert refs[i] not in holder, f"{refs[i]} stored twice"
+            holder[refs[i]] = got
+    assert sorted(holder) == sorted(set(refs))
+    for i, got in outcome.items():
+        if isinstance(got, Conflict):
+            assert got.details[0]["case_id"] == holder[refs[i]]
+    with env.rt.uow(readonly=True) as uow:
+        assert uow.cases.with_external_ref("api", "ZD-7") == holder["ZD-7"]
         assert list(uow.events.verify()) == []
