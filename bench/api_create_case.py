@@ -79,12 +79,27 @@ def forget(backend: str, workdir: Path, schema: str = SCHEMA) -> None:
     PostgreSQL, its schema."""
     shutil.rmtree(workdir, ignore_errors=True)
     if backend == "postgres":
-        from tierline.store.db import make_engine
+        drop_schema(schema)
 
-        admin = make_engine(PG)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+
+def drop_schema(schema: str) -> None:
+    from tierline.store.db import make_engine
+
+    admin = make_engine(PG)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def forget_database(url: str, schema: str) -> None:
+    """Remove a bench's database once measured: a SQLite file's temporary folder (the due-clock
+    scan's million cases take 4 GB) or a PostgreSQL schema."""
+    if url.startswith("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if folder.name.startswith("tl-"):  # only a folder a bench made
+            shutil.rmtree(folder, ignore_errors=True)
+    else:
+        drop_schema(schema)
 
 
 def serve(

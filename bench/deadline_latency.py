@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
+from api_create_case import forget_database
 from machine import print_facts
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -139,7 +140,10 @@ def main() -> None:
         started = time.time()
         url = setup(backend, args.background, args.cases, args.spread, args.lead)
         until = started + args.lead + args.spread + 15
-        lat = run_worker(url, until)
+        try:
+            lat = run_worker(url, until)
+        finally:
+            forget_database(url, SCHEMA)
         if len(lat) < args.cases:
             print(f"{backend}: only {len(lat)} of {args.cases} breaches fired")
         ms = sorted(x * 1000 for x in lat)

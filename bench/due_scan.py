@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).parent))
+from api_create_case import forget_database
 from machine import print_facts
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -105,7 +106,10 @@ def main() -> None:
     now = datetime.now(UTC)  # the bench's own reference instant; nothing reads it in the domain
     for backend in args.backends.split(","):
         url = setup(backend, args.cases, args.due, now)
-        times = measure(url, args.due, now, args.rounds)
+        try:
+            times = measure(url, args.due, now, args.rounds)
+        finally:
+            forget_database(url, SCHEMA)
         ms = sorted(t * 1000 for t in times)
         print(
             f"{backend}: claim {args.due:,} due of {args.cases:,} open cases: "
