@@ -114,6 +114,7 @@ def test_statements_committed_together_go_as_one(pg_tables: Engine, sent: Any) -
     assert errors == [None] * 11
     # The first alone; the ten queued behind it merged, at most MAX_PARTS to a statement.
     assert [len(s) for s in statements] == [1, group_commit.MAX_PARTS, 10 - group_commit.MAX_PARTS]
+    assert group_commit.totals(pg_tables) == {"statements": 3, "parts": 11, "refused": 0}
     assert sorted(i for s in statements for i in s) == list(range(10, 21))
     parents_read, children_read = _read(pg_tables)
     assert [p["id"] for p in parents_read] == list(range(10, 21))
@@ -130,6 +131,8 @@ def test_a_part_refused_in_a_merged_statement_fails_alone(pg_tables: Engine, sen
     assert isinstance(errors[3].__cause__ or errors[3], psycopg.errors.UniqueViolation)
     # Merged, refused as a whole, then each part again by itself.
     assert statements[:2] == [[10], [11, 12, 13, 14]]
+    # (the parts sent again alone after the refusal go around the line)
+    assert group_commit.totals(pg_tables) == {"statements": 2, "parts": 5, "refused": 1}
     assert sorted(map(tuple, statements[2:])) == [(11,), (12,), (13,), (14,)]
     parents_read, children_read = _read(pg_tables)
     assert [p["id"] for p in parents_read] == [10, 11, 12, 13, 14]
@@ -236,3 +239,14 @@ def test_threads_opening_at_once_store_each_reference_once(env: Env) -> None:
     with env.rt.uow(readonly=True) as uow:
         assert uow.cases.with_external_ref("api", "ZD-7") == holder["ZD-7"]
         assert list(uow.events.verify()) == []
+    metrics = env.client.get("/metrics").text  # what this process's line sent, merged or not
+    sent = {
+        name: float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith("tierline_new_case_statement")
+        for name in [line.split()[0]]
+    }
+    parts = sent["tierline_new_case_statement_parts_total"]
+    assert parts >= 48  # each of the 48 openings went through the line once, merged or not
+    assert sent["tierline_new_case_statements_total"] <= parts
+    assert "tierline_new_case_statements_refused_total" in sent

@@ -14,6 +14,7 @@ from tierline.api.schemas import RowId
 from tierline.service.actors import Actor
 from tierline.service.errors import NotFound
 from tierline.service.runtime import Tierline
+from tierline.store import group_commit
 from tierline.store.tables import cases, worker_heartbeats
 
 router = APIRouter(tags=["operations"])
@@ -109,6 +110,27 @@ def metrics(request: Request) -> str:
         "Cases processed for due deadlines.",
         [(f'{{worker="{b["worker"]}"}}', float(b["fired"])) for b in beats],
     )
+    if rt.engine.dialect.name == "postgresql":
+        merged = group_commit.totals(rt.engine)
+        metric(
+            "tierline_new_case_statements_total",
+            "counter",
+            "Statements that stored new cases, sent by this process (several cases committing "
+            "together share one).",
+            [("", float(merged["statements"]))],
+        )
+        metric(
+            "tierline_new_case_statement_parts_total",
+            "counter",
+            "New cases those statements carried.",
+            [("", float(merged["parts"]))],
+        )
+        metric(
+            "tierline_new_case_statements_refused_total",
+            "counter",
+            "Statements of several new cases refused, each case then sent alone.",
+            [("", float(merged["refused"]))],
+        )
     stats = request.app.state.http_stats
     metric(
         "tierline_http_requests_total",

@@ -47,6 +47,19 @@ class _Line:
     lock: threading.Lock = field(default_factory=threading.Lock)
     busy: bool = False
     queue: list[_Waiting] = field(default_factory=list)
+    sent: int = 0  # statements sent for the line (alone or merged), since the process started
+    parts: int = 0  # parts they carried
+    refused: int = 0  # merged statements that failed, whose parts were then sent alone
+
+
+def totals(engine: Engine) -> dict[str, int]:
+    """What this process's line for ``engine`` has sent: statements, the parts in them (their
+    ratio is how much merging saved), and merged statements refused (for /metrics)."""
+    line = _LINES.get(engine)
+    if line is None:
+        return {"statements": 0, "parts": 0, "refused": 0}
+    with line.lock:
+        return {"statements": line.sent, "parts": line.parts, "refused": line.refused}
 
 
 _LINES: weakref.WeakKeyDictionary[Engine, _Line] = weakref.WeakKeyDictionary()
@@ -94,7 +107,7 @@ def store(
         send_alone(conn, *(merge([w.part for w in group]) if len(group) > 1 else me.part))
     except BaseException as e:
         failed = e
-    _hand_on(line)
+    _hand_on(line, len(group), failed is not None and len(group) > 1)
     for w in group:
         if w is not me:
             w.stored, w.alone = failed is None, failed is not None
@@ -106,9 +119,12 @@ def store(
     send_alone(conn, batch, expected)
 
 
-def _hand_on(line: _Line) -> None:
+def _hand_on(line: _Line, parts: int, refused: bool) -> None:
     """The next statement goes: the queued parts, sent by the first of their threads."""
     with line.lock:
+        line.sent += 1
+        line.parts += parts
+        line.refused += refused
         if not line.queue:
             line.busy = False
             return
