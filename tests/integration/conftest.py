@@ -161,3 +161,13 @@ def sqlite_env(sqlite_template: Path, tmp_path: Path) -> Iterator[Env]:
     engine = sqlite_copy(sqlite_template, tmp_path)
     yield make_env(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def pg_env(pg_schema: str) -> Iterator[Env]:
+    """An environment on PostgreSQL alone, for what only PostgreSQL does (cases opened without
+    reading, statements merged across threads)."""
+    engine = pg_engine(pg_schema)
+    truncate(engine)
+    yield make_env(engine)
+    engine.dispose()

@@ -26,7 +26,7 @@ from tierline.store.driver_rows import insert_rows
 from tierline.store.one_statement import StaleRow
 from tierline.store.uow import UnitOfWork
 
-from .conftest import Env, make_env, pg_engine, truncate
+from .conftest import Env, pg_engine
 from .test_case_preparation import normalised, stored
 from .test_driver_rows import _fresh, _parent, _read, _row_values, children, parents
 from .test_unread_opening import plain
@@ -154,11 +154,8 @@ def test_a_stale_part_in_a_merged_statement_is_refused_alone(pg_tables: Engine, 
 
 
 @pytest.fixture
-def env(pg_schema: str) -> Iterator[Env]:
-    engine = pg_engine(pg_schema)
-    truncate(engine)
-    yield make_env(engine)
-    engine.dispose()
+def env(pg_env: Env) -> Env:
+    return pg_env
 
 
 def test_cases_opened_together_are_stored_as_if_opened_one_by_one(

@@ -7,7 +7,6 @@ ids must stay unique across processes."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,18 +22,15 @@ from tierline.store import case_ids
 from tierline.store.cases import CaseRepo
 from tierline.store.tables import cases, events
 
-from .conftest import Env, make_env, pg_engine, truncate
+from .conftest import Env, pg_engine
 from .test_case_preparation import normalised, stored
 from .test_use_cases import open_case
 
 
 @pytest.fixture
-def env(pg_schema: str) -> Iterator[Env]:
+def env(pg_env: Env) -> Env:
     """Opening without reading is PostgreSQL's alone (SQLite prepares before its lock)."""
-    engine = pg_engine(pg_schema)
-    truncate(engine)
-    yield make_env(engine)
-    engine.dispose()
+    return pg_env
 
 
 @pytest.fixture

@@ -15,11 +15,12 @@ block unused, as a gap. Nothing orders cases by id to mean "most recent" (lists 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import deque
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
+
+from tierline.store.per_engine import PerEngine
 
 BLOCK = 16  # ids per round trip: a gap of at most this many per stopped process
 
@@ -32,16 +33,7 @@ class _Block:
         self.ids: deque[int] = deque()
 
 
-_BLOCKS: weakref.WeakKeyDictionary[Engine, _Block] = weakref.WeakKeyDictionary()
-_BLOCKS_GUARD = threading.Lock()
-
-
-def _block(engine: Engine) -> _Block:
-    block = _BLOCKS.get(engine)
-    if block is None:
-        with _BLOCKS_GUARD:
-            block = _BLOCKS.setdefault(engine, _Block())
-    return block
+_block = PerEngine(_Block)
 
 
 def take_case_id(conn: Connection) -> int:

@@ -19,12 +19,13 @@ its own connection, so that a failure reaches the request it belongs to and no o
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+
+from tierline.store.per_engine import PerEngine
 
 #: Most parts merged into one statement: the statement's shape (rows per table) decides which
 #: prepared statement the server uses, and more sizes would mean more of them per connection.
@@ -52,40 +53,25 @@ class _Line:
     refused: int = 0  # merged statements that failed, whose parts were then sent alone
 
 
+_line = PerEngine(_Line)
+
+
 def totals(engine: Engine) -> dict[str, int]:
     """What this process's line for ``engine`` has sent: statements, the parts in them (their
     ratio is how much merging saved), and merged statements refused (for /metrics)."""
-    line = _LINES.get(engine)
+    line = _line.peek(engine)
     if line is None:
         return {"statements": 0, "parts": 0, "refused": 0}
     with line.lock:
         return {"statements": line.sent, "parts": line.parts, "refused": line.refused}
 
 
-_LINES: weakref.WeakKeyDictionary[Engine, _Line] = weakref.WeakKeyDictionary()
-_LINES_LOCK = threading.Lock()
-
-
-def _line(engine: Engine) -> _Line:
-    line = _LINES.get(engine)
-    if line is None:
-        with _LINES_LOCK:
-            line = _LINES.setdefault(engine, _Line())
-    return line
-
-
-def store(
-    conn: Connection,
-    batch: list[Any],
-    expected: list[Any],
-    send_alone: Callable[[Connection, list[Any], list[Any]], None],
-    merge: Callable[[list[Part]], Part],
-) -> None:
-    """Store ``batch`` with its ``expected`` rows (a deferred unit of work's whole write,
-    ``conn`` in autocommit), merged with whatever other threads of this process are storing at
-    the same moment."""
+def store(conn: Connection, part: Part, send: Callable[[Connection, list[Part]], None]) -> None:
+    """Store ``part`` (a deferred unit of work's whole write, ``conn`` in autocommit) with
+    whatever other threads of this process are storing at the same moment: ``send`` sends the
+    parts it is given as one statement."""
     line = _line(conn.engine)
-    me = _Waiting((batch, expected))
+    me = _Waiting(part)
     with line.lock:
         if line.busy:
             line.queue.append(me)
@@ -98,13 +84,13 @@ def store(
         if me.stored:
             return
         if me.alone:
-            send_alone(conn, batch, expected)
+            send(conn, [part])
             return
         assert me.lead is not None
         group = me.lead
     failed: BaseException | None = None
     try:
-        send_alone(conn, *(merge([w.part for w in group]) if len(group) > 1 else me.part))
+        send(conn, [w.part for w in group])
     except BaseException as e:
         failed = e
     _hand_on(line, len(group), failed is not None and len(group) > 1)
@@ -116,7 +102,7 @@ def store(
         return
     if len(group) == 1 or not isinstance(failed, Exception):
         raise failed
-    send_alone(conn, batch, expected)
+    send(conn, [part])
 
 
 def _hand_on(line: _Line, parts: int, refused: bool) -> None:

@@ -136,7 +136,7 @@ def commit(conn: Connection) -> None:
         if pending:
             expected: list[Expected] = conn.info.pop(_EXPECTED, None) or []
             if _params(pending) <= _GROUPED_PARAMS:
-                group_commit.store(conn, pending, expected, send_alone, merge)
+                group_commit.store(conn, (pending, expected), send_parts)
             else:
                 send_alone(conn, pending, expected)
     conn.commit()
@@ -187,6 +187,11 @@ def send(conn: Connection, batch: list[Batched]) -> None:
 
 def _params(batch: list[Batched]) -> int:
     return sum(len(names) * len(rows) for _, names, rows in batch)
+
+
+def send_parts(conn: Connection, parts: list[Part]) -> None:
+    """Several gathered statements (with their checks) as one."""
+    send_alone(conn, *(parts[0] if len(parts) == 1 else merge(parts)))
 
 
 def merge(parts: list[Part]) -> Part:
