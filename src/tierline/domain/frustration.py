@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import groupby
 
 THREATS = (
     "cancel",
@@ -71,17 +72,12 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     of ``\\b``: the same matches in the same order of preference (``\\b(?:a|b)\\b`` backtracks
     into ``b`` exactly where ``\\ba\\b|\\bb\\b`` would try it), found about seven times faster,
     because a position inside a word now fails at the first ``\\b`` instead of once per word."""
-    runs: list[list[str]] = []  # runs of whole words, or one phrase each
-    for alt in _alternatives(phrases):
-        if alt.startswith(r"\b"):
-            word = alt[2:-2]
-            if runs and runs[-1][0] == "word":
-                runs[-1].append(word)
-            else:
-                runs.append(["word", word])
+    parts: list[str] = []
+    for words, run in groupby(_alternatives(phrases), key=lambda alt: alt.startswith(r"\b")):
+        if words:
+            parts.append(rf"\b(?:{'|'.join(alt[2:-2] for alt in run)})\b")
         else:
-            runs.append(["phrase", alt])
-    parts = [rf"\b(?:{'|'.join(run[1:])})\b" if run[0] == "word" else run[1] for run in runs]
+            parts.extend(run)
     return re.compile("|".join(parts)) if parts else None
 
 
